@@ -1,0 +1,145 @@
+/**
+ * The state one lakegate node serves: its identity, the topic registry and the partition
+ * logs behind it. Handlers reach everything through this object; it hides how topics map to
+ * log directories and which config value (topic override, broker default, built-in default)
+ * is in force.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LakegateConfig } from '../config.js';
+import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { TOPIC_CONFIGS } from './topic-configs.js';
+import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
+
+/** What the produce path needs about a topic, resolved once so a request does no lookups. */
+export interface TopicRuntime {
+  topic: Topic;
+  logs: PartitionLog[];
+  maxMessageBytes: number;
+  logAppendTime: boolean;
+}
+
+export class Broker {
+  private readonly runtimes = new Map<string, TopicRuntime>();
+  /** The Kafka port clients are told about: the configured one, or the one bound when 0. */
+  advertisedPort: number;
+  /** Topic creations in progress, so concurrent auto-creates of one name share the work. */
+  private readonly creating = new Map<string, Promise<TopicRuntime>>();
+
+  private constructor(
+    readonly config: LakegateConfig,
+    readonly clusterId: string,
+    readonly registry: TopicRegistry,
+    readonly logs: LogManager,
+    readonly producerIds: ProducerIdAllocator,
+  ) {
+    this.advertisedPort = config.kafkaPort;
+  }
+
+  static async open(config: LakegateConfig): Promise<Broker> {
+    const metaDir = path.join(config.dataDir, 'meta');
+    const registry = new TopicRegistry(metaDir);
+    const clusterId = loadClusterId(metaDir);
+    const logs = await LogManager.open(path.join(config.dataDir, 'log'), {
+      segmentBytes: Number(brokerDefault(config, 'segment.bytes')),
+      segmentMs: Number(brokerDefault(config, 'segment.ms')),
+      indexIntervalBytes: Number(brokerDefault(config, 'index.interval.bytes')),
+      fsync: config.fsync,
+      fsyncIntervalMs: config.fsyncIntervalMs,
+    });
+    const producerIds = await ProducerIdAllocator.open(metaDir);
+    const broker = new Broker(config, clusterId, registry, logs, producerIds);
+    for (const topic of registry.all()) broker.runtimes.set(topic.name, await broker.openTopic(topic));
+    return broker;
+  }
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+
+  topic(name: string): TopicRuntime | undefined {
+    return this.runtimes.get(name);
+  }
+
+  topics(): TopicRuntime[] {
+    return [...this.runtimes.values()];
+  }
+
+  /** The value in force for a topic config: override, else broker default, else Kafka's. */
+  configValue(topic: Topic, name: string): string {
+    return topic.configs[name] ?? brokerDefault(this.config, name);
+  }
+
+  configSourceIsTopic(topic: Topic, name: string): boolean {
+    return name in topic.configs;
+  }
+
+  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRuntime> {
+    if (this.runtimes.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const pending = this.creating.get(name);
+    if (pending) return pending;
+    const work = (async () => {
+      // Registry first: a crash before the logs exist leaves a registered topic whose
+      // missing partition directories open() creates, never data without a topic.
+      const topic = this.registry.add(name, partitions, configs);
+      try {
+        const runtime = await this.openTopic(topic);
+        this.runtimes.set(name, runtime);
+        return runtime;
+      } catch (err) {
+        this.registry.remove(name);
+        throw err;
+      }
+    })();
+    this.creating.set(name, work);
+    try {
+      return await work;
+    } finally {
+      this.creating.delete(name);
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    if (!this.runtimes.has(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+    this.runtimes.delete(name);
+    this.registry.remove(name);
+    await this.logs.deleteTopic(name);
+  }
+
+  async close(): Promise<void> {
+    await this.logs.close();
+  }
+
+  private async openTopic(topic: Topic): Promise<TopicRuntime> {
+    const overrides: Partial<LogOptions> = {
+      segmentBytes: Number(this.configValue(topic, 'segment.bytes')),
+      segmentMs: Number(this.configValue(topic, 'segment.ms')),
+      indexIntervalBytes: Number(this.configValue(topic, 'index.interval.bytes')),
+    };
+    const logs: PartitionLog[] = [];
+    for (let p = 0; p < topic.partitions; p++) logs.push(await this.logs.getOrCreate(topic.name, p, overrides));
+    return {
+      topic,
+      logs,
+      maxMessageBytes: Number(this.configValue(topic, 'max.message.bytes')),
+      logAppendTime: this.configValue(topic, 'message.timestamp.type') === 'LogAppendTime',
+    };
+  }
+}
+
+export function brokerDefault(config: LakegateConfig, name: string): string {
+  const def = TOPIC_CONFIGS.get(name);
+  if (!def) throw new Error(`no topic config named ${name}`);
+  return config.brokerTopicDefaults[name] ?? def.default;
+}
+
+/** A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties. */
+function loadClusterId(metaDir: string): string {
+  const file = path.join(metaDir, 'cluster.json');
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { clusterId: string }).clusterId;
+  const clusterId = randomBytes(16).toString('base64url');
+  writeFileAtomically(file, JSON.stringify({ clusterId }));
+  return clusterId;
+}

@@ -1,0 +1,49 @@
+/** The Kafka protocol listener: accepts connections and shares one request memory budget. */
+import net from 'node:net';
+import { logger } from '../logger.js';
+import type { Broker } from './broker.js';
+import { Connection } from './connection.js';
+import { RequestMemoryBudget } from './memory-budget.js';
+
+export class KafkaServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly sockets = new Set<net.Socket>();
+  readonly budget: RequestMemoryBudget;
+
+  constructor(private readonly broker: Broker) {
+    this.budget = new RequestMemoryBudget(broker.config.queuedMaxRequestBytes);
+    this.budget.onChange(() => {
+      for (const c of this.connections) c.updateFlow();
+    });
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  private accept(socket: net.Socket): void {
+    const connection = new Connection(socket, this.broker, this.budget);
+    this.connections.add(connection);
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.connections.delete(connection);
+      this.sockets.delete(socket);
+    });
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as net.AddressInfo;
+        logger.debug({ host, port: address.port }, 'kafka listener bound');
+        resolve(address.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The topic configs lakegate accepts, with Kafka's names, types and defaults. Unknown names
+ * are refused with INVALID_CONFIG as a Kafka broker does; values are checked by type. Each
+ * entry says whether lakegate enforces it yet, so DescribeConfigs never claims behaviour
+ * that does not exist (replication settings are accepted because one node satisfies them).
+ */
+import { ConfigType } from '../protocol/messages/describe-configs.js';
+
+export interface TopicConfigDef {
+  name: string;
+  type: number;
+  default: string;
+  allowed?: readonly string[];
+  min?: number;
+  doc: string;
+}
+
+const LONG_MAX = '9223372036854775807';
+
+const defs: TopicConfigDef[] = [
+  { name: 'cleanup.policy', type: ConfigType.LIST, default: 'delete', allowed: ['delete', 'compact', 'compact,delete', 'delete,compact'], doc: 'Accepted; compaction is not performed.' },
+  { name: 'compression.type', type: ConfigType.STRING, default: 'producer', allowed: ['producer'], doc: 'Batches are stored as the producer compressed them.' },
+  { name: 'max.message.bytes', type: ConfigType.INT, default: '1048588', min: 0, doc: 'Largest record batch accepted (MESSAGE_TOO_LARGE above).' },
+  { name: 'message.timestamp.type', type: ConfigType.STRING, default: 'CreateTime', allowed: ['CreateTime', 'LogAppendTime'], doc: 'LogAppendTime stamps the broker time on every batch.' },
+  { name: 'segment.bytes', type: ConfigType.INT, default: '1073741824', min: 14, doc: 'Segment file size at which the log rolls.' },
+  { name: 'segment.ms', type: ConfigType.LONG, default: '604800000', min: 1, doc: 'Segment age at which the log rolls.' },
+  { name: 'index.interval.bytes', type: ConfigType.INT, default: '4096', min: 0, doc: 'Bytes between offset index entries.' },
+  { name: 'retention.ms', type: ConfigType.LONG, default: '604800000', min: -1, doc: 'Accepted and stored; retention deletion is not performed yet.' },
+  { name: 'retention.bytes', type: ConfigType.LONG, default: '-1', min: -1, doc: 'Accepted and stored; retention deletion is not performed yet.' },
+  { name: 'min.insync.replicas', type: ConfigType.INT, default: '1', min: 1, doc: 'A single node is the whole ISR.' },
+  { name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, default: 'false', allowed: ['true', 'false'], doc: 'Meaningless on one node; accepted.' },
+  { name: 'flush.messages', type: ConfigType.LONG, default: LONG_MAX, min: 1, doc: 'Accepted; syncing follows the broker-wide log.fsync policy.' },
+  { name: 'flush.ms', type: ConfigType.LONG, default: LONG_MAX, min: 0, doc: 'Accepted; syncing follows the broker-wide log.fsync policy.' },
+];
+
+export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigDef> = new Map(defs.map((d) => [d.name, d]));
+
+/** Returns why a value is not acceptable, or null when it is. */
+export function checkTopicConfig(name: string, value: string | null): string | null {
+  const def = TOPIC_CONFIGS.get(name);
+  if (!def) return `Unknown topic config name: ${name}`;
+  if (value === null) return `Null value not supported for topic configs: ${name}`;
+  if (def.allowed && !def.allowed.includes(value)) return `Invalid value ${value} for configuration ${name}: must be one of ${def.allowed.join(', ')}`;
+  if (def.type === ConfigType.INT || def.type === ConfigType.LONG) {
+    if (!/^-?\d+$/.test(value)) return `Invalid value ${value} for configuration ${name}: not a number`;
+    const n = BigInt(value);
+    if (def.type === ConfigType.INT && (n > 2147483647n || n < -2147483648n)) return `Invalid value ${value} for configuration ${name}: not an int`;
+    if (def.min !== undefined && n < BigInt(def.min)) return `Invalid value ${value} for configuration ${name}: Value must be at least ${def.min}`;
+  }
+  return null;
+}

@@ -1,0 +1,108 @@
+/**
+ * Which topics exist, with their stable ids, partition counts and config overrides. Kept in
+ * <data-dir>/meta/topics.json, replaced atomically (write, fsync, rename, fsync dir) so a
+ * crash leaves either the old or the new file, never a torn one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+
+export interface Topic {
+  name: string;
+  id: Buffer;
+  partitions: number;
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+interface StoredTopic {
+  name: string;
+  id: string;
+  partitions: number;
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+const MAX_TOPIC_NAME = 249;
+
+/** Kafka's topic name rules; the message is what a Kafka broker says. */
+export function topicNameProblem(name: string): string | null {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > MAX_TOPIC_NAME) return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME} characters, topic name: ${name}`;
+  if (!TOPIC_NAME.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return null;
+}
+
+export function writeFileAtomically(file: string, contents: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, contents);
+  const fd = openSync(tmp, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  const dir = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+export class TopicRegistry {
+  private readonly topics = new Map<string, Topic>();
+  private readonly file: string;
+
+  constructor(metaDir: string) {
+    mkdirSync(metaDir, { recursive: true });
+    this.file = path.join(metaDir, 'topics.json');
+    if (existsSync(this.file)) {
+      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as { topics: StoredTopic[] };
+      for (const t of stored.topics) this.topics.set(t.name, { ...t, id: Buffer.from(t.id, 'hex') });
+    }
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  byId(id: Buffer): Topic | undefined {
+    for (const t of this.topics.values()) if (t.id.equals(id)) return t;
+    return undefined;
+  }
+
+  all(): Topic[] {
+    return [...this.topics.values()];
+  }
+
+  add(name: string, partitions: number, configs: Record<string, string>): Topic {
+    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const topic: Topic = { name, id: newTopicId(), partitions, configs, createdAtMs: Date.now() };
+    this.topics.set(name, topic);
+    this.persist();
+    return topic;
+  }
+
+  remove(name: string): void {
+    this.topics.delete(name);
+    this.persist();
+  }
+
+  private persist(): void {
+    const stored: StoredTopic[] = this.all().map((t) => ({ ...t, id: t.id.toString('hex') }));
+    writeFileAtomically(this.file, JSON.stringify({ topics: stored }, null, 2));
+  }
+}
+
+/** A random v4 UUID; never the all-zero id, which Kafka reserves for "no id". */
+function newTopicId(): Buffer {
+  const id = randomBytes(16);
+  id[6] = (id[6] & 0x0f) | 0x40;
+  id[8] = (id[8] & 0x3f) | 0x80;
+  return id;
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/** The `lakegate` command: `serve` runs the gateway, `dump-log` prints a partition's log. */
+import { parseArgs } from 'node:util';
+import { ConfigError, configHelp, readConfigFile, resolveConfig } from './config.js';
+import { logger } from './logger.js';
+import { startLakegate } from './server.js';
+import { dumpLog } from './tools/dump-log.js';
+
+const USAGE = `lakegate: a Kafka-compatible ingest gateway
+
+Usage:
+  lakegate serve [options]       run the gateway (Kafka protocol + HTTP)
+  lakegate dump-log --data-dir DIR --topic T --partition N [--json]
+                                 print a partition's batches and records
+  lakegate --help
+
+serve options (flag > environment > config file > default):
+  --config FILE                 Java-properties or JSON file with the keys below and
+                                broker topic defaults (message.max.bytes, log.segment.bytes,
+                                log.roll.ms, log.retention.ms, log.message.timestamp.type, ...)
+${configHelp()}
+`;
+
+const SERVE_FLAGS = [
+  'config',
+  'data-dir',
+  'host',
+  'advertised-host',
+  'kafka-port',
+  'http-port',
+  'node-id',
+  'auto-create-topics',
+  'num-partitions',
+  'socket-request-max-bytes',
+  'queued-max-request-bytes',
+  'fsync',
+  'fsync-interval-ms',
+] as const;
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(SERVE_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    strict: true,
+  });
+  const flags = values as Record<string, string>;
+  const configFile = flags.config ?? process.env.LAKEGATE_CONFIG;
+  const config = resolveConfig(flags, process.env, configFile ? readConfigFile(configFile) : {});
+  const node = await startLakegate(config);
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    node.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function dump(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string' }, topic: { type: 'string' }, partition: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const dataDir = values['data-dir'] ?? process.env.LAKEGATE_DATA_DIR ?? './data';
+  if (!values.topic) throw new ConfigError('dump-log needs --topic');
+  const partition = Number(values.partition ?? '0');
+  const lines: string[] = [];
+  const flush = () => {
+    if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    lines.length = 0;
+  };
+  dumpLog({
+    dataDir,
+    topic: values.topic,
+    partition,
+    json: values.json ?? false,
+    out: (line) => {
+      lines.push(line);
+      if (lines.length >= 1000) flush();
+    },
+  });
+  flush();
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'dump-log':
+      return dump(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`lakegate: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  logger.fatal({ err }, 'lakegate failed');
+  process.exit(1);
+});

@@ -1,0 +1,183 @@
+/**
+ * lakegate's process configuration: embedded defaults, overridden by a config file, then by
+ * LAKEGATE_* environment variables, then by command-line flags. Broker-level keys use Kafka's
+ * own names (server.properties) so an operator's vocabulary carries over.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type FsyncPolicy = 'before-ack' | 'interval';
+
+export interface LakegateConfig {
+  host: string;
+  /** Host clients are told to connect to (Metadata); defaults to host. */
+  advertisedHost: string;
+  kafkaPort: number;
+  httpPort: number;
+  dataDir: string;
+  nodeId: number;
+  autoCreateTopics: boolean;
+  numPartitions: number;
+  /** Largest request frame accepted; larger size prefixes close the connection unread. */
+  socketRequestMaxBytes: number;
+  /** Bytes of requests buffered or in flight across all connections before reads pause. */
+  queuedMaxRequestBytes: number;
+  /** Broker-level defaults for topic configs (Kafka's log.* / message.max.bytes names). */
+  brokerTopicDefaults: Record<string, string>;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+}
+
+export const DEFAULT_CONFIG: LakegateConfig = {
+  host: '127.0.0.1',
+  advertisedHost: '',
+  kafkaPort: 9092,
+  httpPort: 8081,
+  dataDir: './data',
+  nodeId: 1,
+  autoCreateTopics: true,
+  numPartitions: 1,
+  socketRequestMaxBytes: 100 * 1024 * 1024,
+  queuedMaxRequestBytes: 256 * 1024 * 1024,
+  brokerTopicDefaults: {},
+  fsync: 'before-ack',
+  fsyncIntervalMs: 1000,
+};
+
+/** Settings that can be given by file, environment and flag: [file key, env var, flag]. */
+const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; flag: string; parse: (v: string) => unknown; help: string }> = [
+  { key: 'dataDir', file: 'data.dir', env: 'LAKEGATE_DATA_DIR', flag: 'data-dir', parse: String, help: 'where the log and tables live (default ./data)' },
+  { key: 'host', file: 'host', env: 'LAKEGATE_HOST', flag: 'host', parse: String, help: 'bind address (default 127.0.0.1)' },
+  {
+    key: 'advertisedHost',
+    file: 'advertised.host',
+    env: 'LAKEGATE_ADVERTISED_HOST',
+    flag: 'advertised-host',
+    parse: String,
+    help: 'host clients are told to connect to (default: --host, or 127.0.0.1 when binding 0.0.0.0)',
+  },
+  { key: 'kafkaPort', file: 'kafka.port', env: 'LAKEGATE_KAFKA_PORT', flag: 'kafka-port', parse: parsePort, help: 'Kafka protocol port (default 9092)' },
+  { key: 'httpPort', file: 'http.port', env: 'LAKEGATE_HTTP_PORT', flag: 'http-port', parse: parsePort, help: 'HTTP port for registry, catalog and admin (default 8081)' },
+  { key: 'nodeId', file: 'node.id', env: 'LAKEGATE_NODE_ID', flag: 'node-id', parse: parseNonNegativeInt, help: 'broker id reported in Metadata (default 1)' },
+  {
+    key: 'autoCreateTopics',
+    file: 'auto.create.topics.enable',
+    env: 'LAKEGATE_AUTO_CREATE_TOPICS',
+    flag: 'auto-create-topics',
+    parse: parseBool,
+    help: 'create unknown topics on Metadata requests that allow it (default true)',
+  },
+  { key: 'numPartitions', file: 'num.partitions', env: 'LAKEGATE_NUM_PARTITIONS', flag: 'num-partitions', parse: parsePositiveInt, help: 'partitions of auto-created topics (default 1)' },
+  {
+    key: 'socketRequestMaxBytes',
+    file: 'socket.request.max.bytes',
+    env: 'LAKEGATE_SOCKET_REQUEST_MAX_BYTES',
+    flag: 'socket-request-max-bytes',
+    parse: parsePositiveInt,
+    help: 'largest request accepted (default 104857600)',
+  },
+  {
+    key: 'queuedMaxRequestBytes',
+    file: 'queued.max.request.bytes',
+    env: 'LAKEGATE_QUEUED_MAX_REQUEST_BYTES',
+    flag: 'queued-max-request-bytes',
+    parse: parsePositiveInt,
+    help: 'request bytes buffered across connections before reading pauses (default 268435456)',
+  },
+  {
+    key: 'fsync',
+    file: 'log.fsync',
+    env: 'LAKEGATE_FSYNC',
+    flag: 'fsync',
+    parse: parseFsync,
+    help: "before-ack (default): acks=1/all answered after fdatasync; interval: answered once written, synced every log.fsync.interval.ms (Kafka's own default behaviour)",
+  },
+  {
+    key: 'fsyncIntervalMs',
+    file: 'log.fsync.interval.ms',
+    env: 'LAKEGATE_FSYNC_INTERVAL_MS',
+    flag: 'fsync-interval-ms',
+    parse: parsePositiveInt,
+    help: 'background sync period when --fsync interval (default 1000)',
+  },
+];
+
+/** Broker keys that set a default for a topic config, Kafka style. */
+export const BROKER_TOPIC_DEFAULT_KEYS: Record<string, string> = {
+  'message.max.bytes': 'max.message.bytes',
+  'log.segment.bytes': 'segment.bytes',
+  'log.roll.ms': 'segment.ms',
+  'log.index.interval.bytes': 'index.interval.bytes',
+  'log.retention.ms': 'retention.ms',
+  'log.retention.bytes': 'retention.bytes',
+  'log.message.timestamp.type': 'message.timestamp.type',
+  'log.cleanup.policy': 'cleanup.policy',
+  'compression.type': 'compression.type',
+};
+
+export class ConfigError extends Error {}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`not a port: ${v}`);
+  return n;
+}
+function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`not a positive integer: ${v}`);
+  return n;
+}
+function parseNonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`not a non-negative integer: ${v}`);
+  return n;
+}
+function parseBool(v: string): boolean {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(`not true or false: ${v}`);
+}
+function parseFsync(v: string): FsyncPolicy {
+  if (v === 'before-ack' || v === 'interval') return v;
+  throw new ConfigError(`log.fsync must be before-ack or interval, not ${v}`);
+}
+
+/** Java-properties style (key=value, # comments) or JSON, by the file's extension. */
+export function readConfigFile(file: string): Record<string, string> {
+  const text = readFileSync(file, 'utf8');
+  if (path.extname(file) === '.json') {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  }
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const eq = line.search(/[=:]/);
+    if (eq < 0) throw new ConfigError(`${file}: expected key=value, got "${line}"`);
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export function resolveConfig(flags: Record<string, string>, env: NodeJS.ProcessEnv, fileValues: Record<string, string> = {}): LakegateConfig {
+  const config: LakegateConfig = { ...DEFAULT_CONFIG, brokerTopicDefaults: {} };
+  const known = new Set<string>();
+  for (const s of SETTINGS) {
+    known.add(s.file);
+    const raw = flags[s.flag] ?? env[s.env] ?? fileValues[s.file];
+    if (raw !== undefined) (config as unknown as Record<string, unknown>)[s.key] = s.parse(raw);
+  }
+  for (const [key, value] of Object.entries(fileValues)) {
+    if (known.has(key)) continue;
+    const topicKey = BROKER_TOPIC_DEFAULT_KEYS[key];
+    if (!topicKey) throw new ConfigError(`unknown setting "${key}" in the config file`);
+    config.brokerTopicDefaults[topicKey] = value;
+  }
+  if (config.advertisedHost === '') config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return config;
+}
+
+export function configHelp(): string {
+  return SETTINGS.map((s) => `  --${s.flag.padEnd(26)} ${s.help}\n  ${''.padEnd(28)} env ${s.env}, file key ${s.file}`).join('\n');
+}
