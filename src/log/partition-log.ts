@@ -1,0 +1,486 @@
+/**
+ * The durable log of one topic-partition: assigns offsets, enforces idempotence, writes batches
+ * through group commit, serves reads up to the high watermark, and rolls segments.
+ *
+ * Two views of the end of the log:
+ * - logEndOffset: next offset to assign. Advanced synchronously by append, so concurrent
+ *   callers get offsets in call order.
+ * - highWatermark: end of the data that may be served. Under 'before-ack' it is the end of
+ *   what has been fdatasynced; under 'interval' the end of what has reached the OS.
+ */
+import { join } from 'node:path';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import {
+  BatchLayout,
+  batchSizeAt,
+  setBaseOffset,
+  stampLogAppendTime,
+  type RecordBatchHeader,
+} from '../protocol/records/batch-header.js';
+import { BatchReader } from './batch-reader.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { readAt, storageError, writeAllAt } from './fs-util.js';
+import { GroupCommitter } from './group-commit.js';
+import { resolveLogOptions, type LogOptions } from './options.js';
+import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshot.js';
+import type { ProducerSnapshot, ProducerStateManager } from './producer-state.js';
+import { recoverPartition } from './recovery.js';
+import { LogSegment } from './segment.js';
+
+export interface AppendResult {
+  baseOffset: bigint;
+  /** The LogAppendTime stamped on the batch, or -1 when the batch keeps CreateTime. */
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  /** True when the batch was a producer retry of one already in the log: nothing was written. */
+  duplicate: boolean;
+}
+
+export interface LogStats {
+  /** fdatasync calls on segment files (group commits, timed syncs, rolls, close). */
+  fdatasyncs: number;
+  /** Group writes to the active segment; each carries one or more batches. */
+  groupCommits: number;
+  batchesWritten: number;
+  bytesWritten: number;
+  segmentRolls: number;
+  /** Bytes cut from the tail by the recovery that ran when the log was opened. */
+  recoveryTruncatedBytes: number;
+  /** True when the last open found a clean shutdown and scanned nothing. */
+  openedClean: boolean;
+}
+
+interface PendingAppend {
+  batch: Buffer;
+  baseOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+  resolve: () => void;
+  reject: (err: KafkaError) => void;
+}
+
+const INT32_MAX = 0x7fffffffn;
+
+export class PartitionLog {
+  readonly stats: LogStats;
+  private nextOffset: bigint;
+  private hw: bigint;
+  /** Active-segment bookkeeping as seen by offset assignment, which runs ahead of the writer. */
+  private assignedBase: bigint;
+  private assignedBytes: number;
+  private assignedCreatedMs: number;
+  private readonly committer: GroupCommitter<PendingAppend>;
+  private durableWaiters: { end: bigint; resolve: () => void; reject: (e: KafkaError) => void }[] = [];
+  private failure: KafkaError | null = null;
+  private closing: Promise<void> | null = null;
+  private dirty = false;
+  private timedSyncQueued = false;
+  private syncTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly dir: string,
+    private opts: LogOptions,
+    private readonly segments: LogSegment[],
+    private readonly producers: ProducerStateManager,
+    recovered: { clean: boolean; truncatedBytes: number },
+  ) {
+    const active = this.active;
+    this.nextOffset = active.nextOffset;
+    this.hw = active.nextOffset;
+    this.assignedBase = active.baseOffset;
+    this.assignedBytes = active.size;
+    this.assignedCreatedMs = active.createdMs;
+    this.stats = {
+      fdatasyncs: 0,
+      groupCommits: 0,
+      batchesWritten: 0,
+      bytesWritten: 0,
+      segmentRolls: 0,
+      recoveryTruncatedBytes: recovered.truncatedBytes,
+      openedClean: recovered.clean,
+    };
+    this.committer = new GroupCommitter<PendingAppend>(
+      (items) => this.commitGroup(items),
+      (err, lost) => this.fail(err, lost),
+    );
+    this.startSyncTimer();
+  }
+
+  /** Opens (recovering if needed) or creates the log in dir. */
+  static async open(dir: string, topic: string, partition: number, options: LogOptions): Promise<PartitionLog> {
+    const opts = resolveLogOptions(options);
+    try {
+      const r = await recoverPartition(dir, opts.indexIntervalBytes);
+      return new PartitionLog(topic, partition, dir, opts, r.segments, r.producers, r);
+    } catch (e) {
+      throw storageError(`cannot open log ${dir}`, e);
+    }
+  }
+
+  get logStartOffset(): bigint {
+    return this.segments[0]!.baseOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.nextOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+
+  get options(): Readonly<LogOptions> {
+    return this.opts;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first (for tools and tests). */
+  segmentBaseOffsets(): bigint[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  get groupCommitStats() {
+    return this.committer.stats;
+  }
+
+  /** Applies changed topic configs; they take effect from the next append or roll. */
+  setOptions(overrides: Partial<LogOptions>): void {
+    const next = resolveLogOptions(this.opts, overrides);
+    const timerChanged = next.fsync !== this.opts.fsync || next.fsyncIntervalMs !== this.opts.fsyncIntervalMs;
+    this.opts = next;
+    for (const s of this.segments) s.indexIntervalBytes = next.indexIntervalBytes;
+    if (timerChanged) {
+      this.stopSyncTimer();
+      this.startSyncTimer();
+    }
+  }
+
+  /**
+   * Appends one record batch (the buffer holds exactly that batch; the log takes ownership and
+   * rewrites its BaseOffset in place). Idempotence checks and offset assignment happen before
+   * this returns; the promise settles when the batch is durable per the fsync policy. The
+   * returned promise never counts as an unhandled rejection, so acks=0 callers may drop it.
+   */
+  append(batch: Buffer, header: RecordBatchHeader, opts: { logAppendTimeMs?: bigint } = {}): Promise<AppendResult> {
+    let p: Promise<AppendResult>;
+    try {
+      p = this.appendSync(batch, header, opts);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.catch(() => {});
+    return p;
+  }
+
+  private appendSync(batch: Buffer, header: RecordBatchHeader, opts: { logAppendTimeMs?: bigint }): Promise<AppendResult> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
+    if (batch.length < BatchLayout.HEADER_SIZE || batch.length !== header.length + BatchLayout.LOG_OVERHEAD) {
+      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch is ${batch.length} bytes but its Length says ${header.length + 12}`);
+    }
+    if (header.lastOffsetDelta < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'negative LastOffsetDelta');
+
+    const original = this.producers.check(header);
+    if (original) {
+      const result: AppendResult = {
+        baseOffset: original.baseOffset,
+        logAppendTimeMs: original.appendTimeMs,
+        logStartOffset: this.logStartOffset,
+        duplicate: true,
+      };
+      // The original may still be in flight: the retry is acknowledged only when it would be.
+      return this.whenDurable(original.baseOffset + BigInt(original.lastOffsetDelta) + 1n).then(() => result);
+    }
+
+    const baseOffset = this.nextOffset;
+    const lastOffset = baseOffset + BigInt(header.lastOffsetDelta);
+    const now = Date.now();
+    this.maybeScheduleRoll(batch.length, lastOffset, now);
+
+    setBaseOffset(batch, baseOffset);
+    let appendTime = -1n;
+    let maxTimestamp = header.maxTimestamp;
+    if (opts.logAppendTimeMs !== undefined) {
+      stampLogAppendTime(batch, opts.logAppendTimeMs);
+      appendTime = opts.logAppendTimeMs;
+      maxTimestamp = opts.logAppendTimeMs;
+    }
+    this.producers.record(header, baseOffset, appendTime);
+    this.nextOffset = lastOffset + 1n;
+    this.assignedBytes += batch.length;
+
+    const result: AppendResult = { baseOffset, logAppendTimeMs: appendTime, logStartOffset: this.logStartOffset, duplicate: false };
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.committer.push({ batch, baseOffset, lastOffset, maxTimestamp, resolve: () => resolve(result), reject });
+    });
+  }
+
+  /**
+   * Decided at assignment time, so the writer rolls exactly between the batches assignment
+   * saw on either side, and the producer snapshot taken here is the state at the new base.
+   */
+  private maybeScheduleRoll(size: number, lastOffset: bigint, now: number): void {
+    if (this.assignedBytes === 0) return;
+    const full = this.assignedBytes + size > this.opts.segmentBytes;
+    const old = now - this.assignedCreatedMs >= this.opts.segmentMs;
+    const offsetsOverflow = lastOffset - this.assignedBase > INT32_MAX;
+    if (!full && !old && !offsetsOverflow) return;
+    const newBase = this.nextOffset;
+    const snapshot = this.producers.snapshot();
+    this.committer.pushBarrier(() => this.roll(newBase, snapshot));
+    this.assignedBase = newBase;
+    this.assignedBytes = 0;
+    this.assignedCreatedMs = now;
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private async commitGroup(items: PendingAppend[]): Promise<void> {
+    const seg = this.active;
+    const start = seg.size;
+    let written: number;
+    try {
+      written = await writeAllAt(
+        seg.handle,
+        items.map((i) => i.batch),
+        start,
+      );
+      seg.size += written;
+      if (this.opts.fsync === 'before-ack') {
+        await seg.handle.datasync();
+        this.stats.fdatasyncs++;
+      } else {
+        this.dirty = true;
+      }
+    } catch (e) {
+      throw storageError(`write to ${seg.logPath} failed`, e);
+    }
+    let pos = start;
+    for (const it of items) {
+      seg.onBatchReadable(pos, it.batch.length, it.baseOffset, it.lastOffset, it.maxTimestamp);
+      pos += it.batch.length;
+    }
+    this.hw = items[items.length - 1]!.lastOffset + 1n;
+    this.stats.groupCommits++;
+    this.stats.batchesWritten += items.length;
+    this.stats.bytesWritten += written;
+    for (const it of items) it.resolve();
+    this.releaseDurableWaiters();
+  }
+
+  /**
+   * Seals the active segment (data, indexes and producer snapshot made durable) before the
+   * new one exists, and only then moves the recovery point past it.
+   */
+  private async roll(newBase: bigint, snapshot: ProducerSnapshot): Promise<void> {
+    try {
+      await this.active.seal();
+      this.stats.fdatasyncs++;
+      this.dirty = false;
+      await writeProducerSnapshot(this.dir, newBase, snapshot);
+      const seg = await LogSegment.create(this.dir, newBase, this.opts.indexIntervalBytes, Date.now());
+      this.segments.push(seg);
+      await writeCheckpoint(this.dir, { recoveryPoint: newBase, clean: null });
+      await pruneSnapshots(this.dir);
+      this.stats.segmentRolls++;
+    } catch (e) {
+      throw storageError(`roll of ${this.dir} at offset ${newBase} failed`, e);
+    }
+  }
+
+  private whenDurable(end: bigint): Promise<void> {
+    if (this.hw >= end) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.durableWaiters.push({ end, resolve, reject }));
+  }
+
+  private releaseDurableWaiters(): void {
+    if (this.durableWaiters.length === 0) return;
+    const still: typeof this.durableWaiters = [];
+    for (const w of this.durableWaiters) (this.hw >= w.end ? w.resolve() : still.push(w));
+    this.durableWaiters = still;
+  }
+
+  /**
+   * After an I/O error the in-memory end is ahead of the file, so the log stops taking writes
+   * until it is reopened (recovery then cuts whatever was half written).
+   */
+  private fail(err: unknown, lost: PendingAppend[]): void {
+    const e = storageError(`log ${this.dir} failed`, err);
+    this.failure = e;
+    this.stopSyncTimer();
+    for (const it of lost) it.reject(e);
+    for (const w of this.durableWaiters.splice(0)) w.reject(e);
+  }
+
+  private startSyncTimer(): void {
+    if (this.opts.fsync !== 'interval') return;
+    this.syncTimer = setInterval(() => this.queueTimedSync(), this.opts.fsyncIntervalMs);
+    this.syncTimer.unref();
+  }
+
+  private stopSyncTimer(): void {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = null;
+  }
+
+  private queueTimedSync(): void {
+    if (!this.dirty || this.timedSyncQueued || this.failure || this.closing) return;
+    this.timedSyncQueued = true;
+    this.committer.pushBarrier(async () => {
+      this.timedSyncQueued = false;
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await this.active.handle.datasync();
+      } catch (e) {
+        throw storageError(`fdatasync of ${this.active.logPath} failed`, e);
+      }
+      this.stats.fdatasyncs++;
+    });
+  }
+
+  /** Resolves when everything appended so far is durable (also under 'interval'). */
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    const done = new Promise<void>((resolve, reject) => {
+      this.committer.pushBarrier(async () => {
+        try {
+          if (this.dirty) {
+            this.dirty = false;
+            await this.active.handle.datasync();
+            this.stats.fdatasyncs++;
+          }
+          resolve();
+        } catch (e) {
+          const err = storageError(`fdatasync of ${this.active.logPath} failed`, e);
+          reject(err);
+          throw err;
+        }
+      });
+    });
+    await done;
+  }
+
+  private segmentFor(offset: bigint): LogSegment {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.segments[lo]!;
+  }
+
+  /**
+   * Whole batches starting with the one that holds fromOffset, up to maxBytes but at least one
+   * batch, never past the high watermark. Reads stay within one segment, like Kafka; the next
+   * read continues in the following one. Empty when fromOffset is at the high watermark.
+   */
+  async read(fromOffset: bigint, maxBytes: number): Promise<Buffer> {
+    if (fromOffset < this.logStartOffset || fromOffset > this.nextOffset) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${fromOffset} is outside [${this.logStartOffset}, ${this.nextOffset}]`,
+      );
+    }
+    if (fromOffset >= this.hw) return Buffer.alloc(0);
+    const seg = this.segmentFor(fromOffset);
+    try {
+      const found = await seg.findBatch(fromOffset);
+      if (!found) return Buffer.alloc(0);
+      const want = Math.min(seg.readableSize - found.position, Math.max(maxBytes, found.size));
+      const buf = await readAt(seg.handle, found.position, want);
+      let end = 0;
+      for (let size = batchSizeAt(buf, 0); size > 0 && end + size <= buf.length; size = batchSizeAt(buf, end)) {
+        end += size;
+      }
+      return end === buf.length ? buf : buf.subarray(0, end);
+    } catch (e) {
+      throw storageError(`read of ${seg.logPath} failed`, e);
+    }
+  }
+
+  /**
+   * First batch whose MaxTimestamp >= ts (ListOffsets by time): its base offset and its
+   * MaxTimestamp. Kafka refines this to the first record at or after ts; callers that need
+   * record precision decode that one batch. Blocks for a bounded read (see LogSegment).
+   */
+  offsetForTimestamp(ts: bigint): { offset: bigint; timestamp: bigint } | null {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts) continue;
+      const r = seg.findByTimestampSync(ts);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /**
+   * ListOffsets -3: the largest MaxTimestamp in the log and the LAST offset of the batch that
+   * carries it (Kafka >= 3.8 answers with the exact record; the batch's last offset is what
+   * older brokers returned and is within the same batch). Earliest batch wins ties.
+   */
+  maxTimestamp(): { offset: bigint; timestamp: bigint } | null {
+    let best: { offset: bigint; timestamp: bigint } | null = null;
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.timestamp)) {
+        best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+      }
+    }
+    return best;
+  }
+
+  /** Every readable batch, oldest first; bytes are copies the caller may keep. */
+  async *batches(): AsyncGenerator<{ header: RecordBatchHeader; bytes: Buffer }> {
+    for (const seg of [...this.segments]) {
+      const reader = new BatchReader(seg.handle, 0, seg.readableSize);
+      for (let b = await reader.next(); b; b = await reader.next()) {
+        yield { header: b.header, bytes: Buffer.from(b.bytes!) };
+      }
+    }
+  }
+
+  /**
+   * Waits for pending appends, then makes everything durable and records a clean shutdown
+   * (indexes, producer snapshot at the log end, checkpoint) so the next open scans nothing.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.stopSyncTimer();
+    await this.committer.drain();
+    try {
+      if (!this.failure) {
+        const active = this.active;
+        await active.seal();
+        this.stats.fdatasyncs++;
+        await writeProducerSnapshot(this.dir, this.nextOffset, this.producers.snapshot());
+        await writeCheckpoint(this.dir, {
+          recoveryPoint: this.nextOffset,
+          clean: { logEndOffset: this.nextOffset, activeSegmentBase: active.baseOffset, activeSegmentBytes: active.size },
+        });
+        await pruneSnapshots(this.dir);
+      }
+    } catch (e) {
+      throw storageError(`clean close of ${this.dir} failed`, e);
+    } finally {
+      for (const s of this.segments) await s.close().catch(() => {});
+    }
+  }
+
+  /** For tests and tools: where a partition's files live. */
+  static partitionDir(dataDir: string, topic: string, partition: number): string {
+    return join(dataDir, `${topic}-${partition}`);
+  }
+}
