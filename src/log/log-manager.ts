@@ -113,7 +113,7 @@ export class LogManager {
     }
     try {
       for (const log of victims) {
-        await log.close().catch(() => {});
+        await log.abort();
         const doomed = `${log.dir}.${Date.now()}${DELETE_SUFFIX}`;
         await rename(log.dir, doomed);
         await fsyncDir(this.dataDir);

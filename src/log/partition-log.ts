@@ -479,6 +479,20 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Stops the log the way a crash would leave it, minus the torn writes: queued appends are
+   * finished, but no clean-shutdown record is written, so the next open runs recovery. Used
+   * when the directory is about to be deleted, and by crash tests.
+   */
+  abort(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopSyncTimer();
+      await this.committer.drain();
+      for (const s of this.segments) await s.close().catch(() => {});
+    })();
+    return this.closing;
+  }
+
   /** For tests and tools: where a partition's files live. */
   static partitionDir(dataDir: string, topic: string, partition: number): string {
     return join(dataDir, `${topic}-${partition}`);
