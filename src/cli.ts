@@ -62,6 +62,11 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 function dump(argv: string[]): void {
+  // `lakegate dump-log ... | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const { values } = parseArgs({
     args: argv,
     options: { 'data-dir': { type: 'string' }, topic: { type: 'string' }, partition: { type: 'string' }, json: { type: 'boolean' } },
