@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogManager, ProducerIdAllocator, PRODUCER_ID_FILE } from '../../../src/log/index.js';
+import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
+import { makeBatch, opts, tempDir } from './helpers.js';
+
+test('LogManager creates <topic>-<partition> dirs, recovers them on open, deletes topics', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let m = await LogManager.open(dir, opts());
+    const [a, b] = await Promise.all([m.getOrCreate('orders', 0), m.getOrCreate('orders', 0)]);
+    assert.equal(a, b, 'concurrent getOrCreate opens the partition once');
+    const p1 = await m.getOrCreate('orders', 1, { segmentBytes: 4096 });
+    assert.equal(p1.options.segmentBytes, 4096);
+    const other = await m.getOrCreate('my.topic_with-dashes-2', 3);
+    assert.equal(m.get('orders', 2), undefined);
+    for (const log of [a, p1, other]) for (let i = 0; i < 3; i++) await log.append(makeBatch().buf, makeBatch().header, {});
+    assert.deepEqual((await readdir(dir)).sort(), ['my.topic_with-dashes-2-3', 'orders-0', 'orders-1']);
+    assert.deepEqual((await readdir(join(dir, 'orders-0'))).filter((f) => !f.includes('producers')).sort(), [
+      '00000000000000000000.index',
+      '00000000000000000000.log',
+      '00000000000000000000.timeindex',
+      'recovery-checkpoint.json',
+    ]);
+    await m.close();
+
+    m = await LogManager.open(dir, opts());
+    assert.equal(m.all().length, 3);
+    assert.equal(m.get('my.topic_with-dashes-2', 3)!.logEndOffset, 3n);
+    assert.equal(m.get('orders', 1)!.options.segmentBytes, opts().segmentBytes, 'overrides come from the caller, not the disk');
+    assert.equal((await m.getOrCreate('orders', 1, { segmentBytes: 4096 })).options.segmentBytes, 4096);
+    await m.deleteTopic('orders');
+    assert.equal(m.get('orders', 0), undefined);
+    assert.deepEqual(await readdir(dir), ['my.topic_with-dashes-2-3']);
+    const fresh = await m.getOrCreate('orders', 0);
+    assert.equal(fresh.logEndOffset, 0n);
+    await m.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('LogManager refuses names that are not legal Kafka topics and finishes interrupted deletes', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await mkdir(join(dir, 'gone-0.123-delete'), { recursive: true });
+    const m = await LogManager.open(dir, opts());
+    assert.deepEqual(await readdir(dir), []);
+    for (const bad of ['', '..', 'a/b', 'x'.repeat(250), 'spaces are bad']) {
+      await assert.rejects(m.getOrCreate(bad, 0), (e: KafkaError) => e.code === ErrorCode.INVALID_TOPIC_EXCEPTION);
+    }
+    await assert.rejects(m.getOrCreate('ok', -1), (e: KafkaError) => e.code === ErrorCode.INVALID_PARTITIONS);
+    await m.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('ProducerIdAllocator: unique ids, concurrent callers, no reuse after reopen', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let ids = await ProducerIdAllocator.open(dir, 10n);
+    const first = await Promise.all(Array.from({ length: 25 }, () => ids.allocate()));
+    assert.equal(new Set(first).size, 25);
+    assert.deepEqual(
+      [...first].sort((x, y) => Number(x - y)),
+      Array.from({ length: 25 }, (_, i) => BigInt(i)),
+    );
+    // The block end is on disk before any id of the block is used.
+    assert.deepEqual(JSON.parse(await readFile(join(dir, PRODUCER_ID_FILE), 'utf8')), { nextBlockStart: '30' });
+    ids = await ProducerIdAllocator.open(dir, 10n);
+    assert.equal(await ids.allocate(), 30n);
+  } finally {
+    await cleanup();
+  }
+});
