@@ -118,7 +118,7 @@ export class LogSegment {
     start: number,
     expectedFirst: bigint,
   ): Promise<{ position: number; size: number } | null | 'stale-index'> {
-    const reader = new BatchReader(this.handle, start, this.readableSize, { headersOnly: true, chunkSize: 64 * 1024 });
+    const reader = new BatchReader(this.handle, start, this.readableSize, { headersOnly: true, chunkSize: this.scanChunk() });
     let first = true;
     for (let b = await reader.next(); b; b = await reader.next()) {
       if (first && b.header.baseOffset !== expectedFirst) return start === 0 ? null : 'stale-index';
@@ -126,6 +126,11 @@ export class LogSegment {
       if (b.header.baseOffset + BigInt(b.header.lastOffsetDelta) >= offset) return { position: b.position, size: b.size };
     }
     return first && start > 0 ? 'stale-index' : null;
+  }
+
+  /** A lookup scans about one index interval of headers: read that much at once, no more. */
+  private scanChunk(): number {
+    return Math.max(4096, Math.min(64 * 1024, this.indexIntervalBytes + 2 * BatchLayout.HEADER_SIZE));
   }
 
   /**
@@ -149,7 +154,7 @@ export class LogSegment {
   }
 
   private scanTimestampSync(ts: bigint, start: number, expectedFirst: bigint): { offset: bigint; timestamp: bigint } | null | 'stale-index' {
-    const reader = new SyncBatchReader(this.handle.fd, start, this.readableSize);
+    const reader = new SyncBatchReader(this.handle.fd, start, this.readableSize, { chunkSize: this.scanChunk() });
     let first = true;
     for (let b = reader.next(); b; b = reader.next()) {
       if (first && b.header.baseOffset !== expectedFirst) return start === 0 ? null : 'stale-index';

@@ -229,3 +229,21 @@ test('bad input is refused with KafkaErrors and does not consume offsets', async
     await cleanup();
   }
 });
+
+test('rolls the active segment once it is older than segmentMs', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const log = await PartitionLog.open(dir, 't', 0, opts({ segmentMs: 40 }));
+    await log.append(makeBatch().buf, makeBatch().header, {});
+    await log.append(makeBatch().buf, makeBatch().header, {});
+    assert.equal(log.segmentCount, 1);
+    await new Promise((r) => setTimeout(r, 60));
+    const r = await log.append(makeBatch().buf, makeBatch().header, {});
+    assert.deepEqual(log.segmentBaseOffsets(), [0n, 2n]);
+    assert.equal(r.baseOffset, 2n);
+    assert.equal(log.stats.segmentRolls, 1);
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
