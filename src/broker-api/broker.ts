@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { LakegateConfig } from '../config.js';
 import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { logger } from '../logger.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
 
@@ -51,6 +52,7 @@ export class Broker {
     });
     const producerIds = await ProducerIdAllocator.open(metaDir);
     const broker = new Broker(config, clusterId, registry, logs, producerIds);
+    await broker.removeOrphanLogs();
     for (const topic of registry.all()) broker.runtimes.set(topic.name, await broker.openTopic(topic));
     return broker;
   }
@@ -110,6 +112,20 @@ export class Broker {
 
   async close(): Promise<void> {
     await this.logs.close();
+  }
+
+  /**
+   * Topics are registered before their logs are created and unregistered before their logs
+   * are deleted, so a log no registered topic claims is what a crash in the middle of a
+   * DeleteTopics left behind. Deleting it now keeps a later topic of the same name from
+   * resurrecting old records.
+   */
+  private async removeOrphanLogs(): Promise<void> {
+    const orphans = new Set(this.logs.all().map((l) => l.topic).filter((name) => !this.registry.get(name)));
+    for (const name of orphans) {
+      logger.warn({ topic: name }, 'deleting the log of a topic that is no longer registered (interrupted delete)');
+      await this.logs.deleteTopic(name);
+    }
   }
 
   private async openTopic(topic: Topic): Promise<TopicRuntime> {
