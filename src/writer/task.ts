@@ -1,0 +1,82 @@
+/**
+ * What the event loop hands a worker and what comes back. A task names a byte range of one
+ * segment file (whole batches) so the worker reads it from disk itself instead of having the
+ * bytes copied through the event loop; the worker writes the data files itself too and
+ * returns only their descriptions and statistics.
+ */
+import type { RowSchema } from './schema.js';
+
+export type ValueFormat = 'raw' | 'json';
+
+/** A typed column filled from a top-level field of each JSON value (topic config). */
+export interface JsonColumnSpec {
+  fieldId: number;
+  name: string;
+  /** The JSON property the column reads; defaults to name. */
+  path: string;
+  type: 'boolean' | 'int' | 'long' | 'double' | 'string' | 'timestamptz' | 'date';
+}
+
+/** How rows split into data files: by hour or day of the Kafka timestamp, or not at all. */
+export type PartitionTransform = 'none' | 'hour' | 'day';
+
+export interface MaterializeTask {
+  topic: string;
+  partition: number;
+  segmentPath: string;
+  /** Byte range of whole record batches in the segment file. */
+  position: number;
+  length: number;
+  /** Only records with fromOffset <= offset <= toOffset become rows (ranges may start mid-batch). */
+  fromOffset: bigint;
+  toOffset: bigint;
+  schema: RowSchema;
+  valueFormat: ValueFormat;
+  jsonColumns: JsonColumnSpec[];
+  partitionBy: PartitionTransform;
+  /** Directory the worker writes its Parquet files into (created if missing). */
+  outputDir: string;
+  /** Unique per task: file names are `${filePrefix}-${n}.parquet`. */
+  filePrefix: string;
+  /** Rows per Parquet row group. */
+  rowGroupSize?: number;
+}
+
+/** Per-column statistics of one data file, keyed by field id (leaf columns only). */
+export interface ColumnStats {
+  valueCount: number;
+  nullCount: number;
+  nanCount?: number;
+  /** Typed: bigint for long/timestamptz (micros), number for int/date(days)/float/double, string, Uint8Array, boolean. */
+  min?: bigint | number | string | Uint8Array | boolean;
+  max?: bigint | number | string | Uint8Array | boolean;
+  /** Bytes of the column in the file (compressed), when known. */
+  sizeBytes?: number;
+}
+
+export interface DataFileResult {
+  /** Absolute path of the Parquet file. */
+  path: string;
+  sizeBytes: number;
+  recordCount: number;
+  /** hour or day number of the Kafka timestamp shared by every row, or null when unpartitioned. */
+  partitionValue: number | null;
+  columnStats: Record<number, ColumnStats>;
+  minOffset: bigint;
+  maxOffset: bigint;
+}
+
+export interface BadRecord {
+  partition: number;
+  offset: bigint;
+  reason: string;
+}
+
+export interface MaterializeResult {
+  files: DataFileResult[];
+  /** Rows written (good records in range). */
+  rowCount: number;
+  badRecords: BadRecord[];
+  /** The last offset the task covered (toOffset, or the last record in range). */
+  lastOffset: bigint;
+}
