@@ -53,4 +53,21 @@ export class GrowableInt32Pairs {
     }
     return found;
   }
+
+  /** Index of the last pair whose b is <= key (b must be increasing), or -1. */
+  floorIndexOfB(key: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.bs[mid]! <= key) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
 }

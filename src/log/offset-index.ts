@@ -32,6 +32,18 @@ export class OffsetIndex {
     return { relativeOffset: this.entries.a(i), position: this.entries.b(i) };
   }
 
+  /** The last indexed batch starting at or before file position `position`, if any. */
+  floorByPosition(position: number): { relativeOffset: number; position: number } | null {
+    const i = this.entries.floorIndexOfB(position);
+    return i < 0 ? null : { relativeOffset: this.entries.a(i), position: this.entries.b(i) };
+  }
+
+  /** The first indexed batch starting after file position `position`, if any. */
+  firstAfterPosition(position: number): { relativeOffset: number; position: number } | null {
+    const i = this.entries.floorIndexOfB(position) + 1;
+    return i < this.entries.length ? { relativeOffset: this.entries.a(i), position: this.entries.b(i) } : null;
+  }
+
   last(): { relativeOffset: number; position: number } | null {
     const n = this.entries.length;
     return n === 0 ? null : { relativeOffset: this.entries.a(n - 1), position: this.entries.b(n - 1) };

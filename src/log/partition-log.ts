@@ -36,6 +36,15 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** Whole batches of one segment file, for readers that read the file themselves (workers). */
+export interface LogRange {
+  segmentPath: string;
+  position: number;
+  length: number;
+  /** Offset of the last record in the range. */
+  lastOffset: bigint;
+}
+
 export interface LogStats {
   /** fdatasync calls on segment files (group commits, timed syncs, rolls, close). */
   fdatasyncs: number;
@@ -407,6 +416,41 @@ export class PartitionLog {
     } catch (e) {
       throw storageError(`read of ${seg.logPath} failed`, e);
     }
+  }
+
+  /**
+   * Where the committed batches from the one holding fromOffset lie in their segment file, up
+   * to about maxBytes (cut at an offset-index entry, so always at a batch boundary; at least
+   * one index interval) and never past the high watermark or the segment's end. Lets the
+   * worker pool read log data from disk itself instead of through the event loop. Null when
+   * fromOffset is at the high watermark.
+   */
+  async locate(fromOffset: bigint, maxBytes: number): Promise<LogRange | null> {
+    if (fromOffset < this.logStartOffset || fromOffset > this.nextOffset) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fromOffset} is outside [${this.logStartOffset}, ${this.nextOffset}]`);
+    }
+    if (fromOffset >= this.hw) return null;
+    const seg = this.segmentFor(fromOffset);
+    // Snapshot before awaiting: appends landing meanwhile only extend the readable part.
+    let end = seg.readableSize;
+    let lastOffset = seg.nextOffset - 1n;
+    let found: { position: number; size: number } | null;
+    try {
+      found = await seg.findBatch(fromOffset);
+    } catch (e) {
+      throw storageError(`read of ${seg.logPath} failed`, e);
+    }
+    if (!found) return null;
+    if (end - found.position > maxBytes) {
+      // The last index entry within maxBytes; if there is none past the start, the next one.
+      let cut = seg.offsetIndex.floorByPosition(found.position + maxBytes);
+      if (!cut || cut.position <= found.position) cut = seg.offsetIndex.firstAfterPosition(found.position);
+      if (cut && cut.position < end) {
+        end = cut.position;
+        lastOffset = seg.baseOffset + BigInt(cut.relativeOffset) - 1n;
+      }
+    }
+    return { segmentPath: seg.logPath, position: found.position, length: end - found.position, lastOffset };
   }
 
   /**
