@@ -1,0 +1,56 @@
+/**
+ * The HTTP surface: one fastify instance on one port (8081 by default) carrying the Iceberg
+ * REST catalog under /v1 and the admin API under /admin. Further plugins (the schema
+ * registry, metrics) register on the returned instance before startHttp.
+ *
+ * Requests are not logged one by one at info (they would drown the Kafka side); they are
+ * logged at debug when they complete, and every 5xx is logged at error with its cause.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { logger as processLogger } from '../logger.js';
+import type { IcebergCatalog } from '../tables/iceberg/catalog.js';
+import { adminPlugin, type AdminSource } from './admin.js';
+import { icebergRestCatalog } from './iceberg-rest-catalog.js';
+import { problemErrorHandler, problemNotFoundHandler } from './problem.js';
+
+export interface HttpDeps {
+  catalog: IcebergCatalog;
+  admin: AdminSource;
+  /** Defaults to the process logger (src/logger.ts) with component=http. */
+  logger?: FastifyBaseLogger;
+}
+
+export function buildHttpApp(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger ?? processLogger.child({ component: 'http' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      // Multi-level namespaces and table names make long path parameters (default limit 100).
+      maxParamLength: 2048,
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'http request',
+    );
+  });
+
+  app.setErrorHandler(problemErrorHandler);
+  app.setNotFoundHandler(problemNotFoundHandler);
+
+  app.register(icebergRestCatalog, { prefix: '/v1', catalog: deps.catalog });
+  app.register(adminPlugin, { prefix: '/admin', source: deps.admin });
+  return app;
+}
+
+/** Listens on host:port (0 = any free port) and resolves with the bound port. */
+export async function startHttp(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  const address = app.server.address() as AddressInfo | null;
+  if (!address || typeof address === 'string') throw new Error('HTTP server is not bound to a TCP port');
+  return address.port;
+}

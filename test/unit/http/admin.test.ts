@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { buildHttpApp } from '../../../src/http/app.js';
+import type { AdminSource, AdminTableStatus } from '../../../src/http/admin.js';
+import { FakeCatalog } from './fake-catalog.js';
+
+const silent = pino({ level: 'silent' });
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+const statuses: AdminTableStatus[] = [
+  {
+    topic: 'orders',
+    tables: [
+      { format: 'iceberg', name: 'kafka.orders', location: 'file:///wh/kafka/orders' },
+      { format: 'iceberg', name: 'kafka.orders_dlq', deadLetter: true },
+    ],
+    partitions: [
+      { partition: 1, logEndOffset: 10n, committedOffset: null },
+      { partition: 0, logEndOffset: 120n, committedOffset: 99n },
+      { partition: 2, logEndOffset: 50, logStartOffset: 40, committedOffset: null },
+    ],
+    badRecordCount: 3,
+    recentBadRecords: [
+      { partition: 0, offset: 77n, reason: 'schema id 9 not found', time: T0 },
+      { partition: 0, offset: 12, reason: 'not JSON' },
+    ],
+    lastCommitTime: T0,
+    lastError: { message: 'S3 PUT timed out', time: T0 + 1000 },
+  },
+  {
+    topic: 'clicks',
+    tables: [{ format: 'delta', name: 'clicks' }],
+    partitions: [{ partition: 0, logEndOffset: 0n, committedOffset: null }],
+    badRecordCount: 0,
+    recentBadRecords: [],
+    lastCommitTime: null,
+    lastError: null,
+  },
+];
+
+function setup(source: AdminSource = { tables: () => statuses }) {
+  return buildHttpApp({ catalog: new FakeCatalog(), admin: source, logger: silent });
+}
+
+test('GET /admin/health', async () => {
+  const app = setup();
+  const res = await app.inject({ method: 'GET', url: '/admin/health' });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { status: 'ok' });
+  await app.close();
+});
+
+test('GET /admin/tables: every topic with offsets, lag, bad records, last commit and error', async () => {
+  const app = setup();
+  const res = await app.inject({ method: 'GET', url: '/admin/tables' });
+  assert.equal(res.statusCode, 200);
+  const { tables } = res.json();
+  assert.deepEqual(
+    tables.map((t: { topic: string }) => t.topic),
+    ['clicks', 'orders'],
+  );
+  const orders = tables[1];
+  assert.deepEqual(orders, {
+    topic: 'orders',
+    tables: [
+      { format: 'iceberg', name: 'kafka.orders', location: 'file:///wh/kafka/orders' },
+      { format: 'iceberg', name: 'kafka.orders_dlq', deadLetter: true },
+    ],
+    partitions: [
+      { partition: 0, logEndOffset: 120, committedOffset: 99, lag: 20 },
+      { partition: 1, logEndOffset: 10, committedOffset: null, lag: 10 },
+      { partition: 2, logEndOffset: 50, committedOffset: null, lag: 10 },
+    ],
+    lag: 40,
+    badRecordCount: 3,
+    recentBadRecords: [
+      { partition: 0, offset: 77, reason: 'schema id 9 not found', time: '2025-01-01T12:00:00.000Z' },
+      { partition: 0, offset: 12, reason: 'not JSON' },
+    ],
+    lastCommitTime: '2025-01-01T12:00:00.000Z',
+    lastError: { message: 'S3 PUT timed out', time: '2025-01-01T12:00:01.000Z' },
+  });
+  assert.deepEqual(tables[0], {
+    topic: 'clicks',
+    tables: [{ format: 'delta', name: 'clicks' }],
+    partitions: [{ partition: 0, logEndOffset: 0, committedOffset: null, lag: 0 }],
+    lag: 0,
+    badRecordCount: 0,
+    recentBadRecords: [],
+    lastCommitTime: null,
+    lastError: null,
+  });
+  await app.close();
+});
+
+test('GET /admin/tables/{topic}: one topic, 404 problem for an unknown one; async sources work', async () => {
+  const app = setup({ tables: async () => statuses });
+  let res = await app.inject({ method: 'GET', url: '/admin/tables/clicks' });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.json().topic, 'clicks');
+
+  res = await app.inject({ method: 'GET', url: '/admin/tables/nope' });
+  assert.equal(res.statusCode, 404);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const body = res.json();
+  assert.equal(body.status, 404);
+  assert.equal(body.title, 'Not Found');
+  assert.match(body.detail, /nope/);
+  await app.close();
+});
+
+test('unknown routes and failing sources answer JSON problems', async () => {
+  const app = setup({
+    tables: () => {
+      throw new Error('materializer exploded');
+    },
+  });
+  let res = await app.inject({ method: 'GET', url: '/nowhere' });
+  assert.equal(res.statusCode, 404);
+  assert.deepEqual(res.json(), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'no route for GET /nowhere' });
+  res = await app.inject({ method: 'GET', url: '/admin/tables' });
+  assert.equal(res.statusCode, 500);
+  assert.equal(res.json().status, 500);
+  assert.doesNotMatch(res.body, /exploded/);
+  res = await app.inject({ method: 'POST', url: '/admin/health' });
+  assert.equal(res.statusCode, 404);
+  await app.close();
+});
