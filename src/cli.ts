@@ -6,6 +6,10 @@ import { logger } from './logger.js';
 import { startLakegate } from './server.js';
 import { dumpLog } from './tools/dump-log.js';
 
+// fdatasync and file writes run on libuv's threadpool (4 threads by default); with many
+// partitions syncing at once that would queue them. libuv reads this on first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const USAGE = `lakegate: a Kafka-compatible ingest gateway
 
 Usage:
@@ -35,6 +39,8 @@ const SERVE_FLAGS = [
   'queued-max-request-bytes',
   'fsync',
   'fsync-interval-ms',
+  'warehouse-dir',
+  'writer-threads',
 ] as const;
 
 async function serve(argv: string[]): Promise<void> {

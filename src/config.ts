@@ -26,6 +26,10 @@ export interface LakegateConfig {
   brokerTopicDefaults: Record<string, string>;
   fsync: FsyncPolicy;
   fsyncIntervalMs: number;
+  /** Where Iceberg tables live; defaults to <dataDir>/warehouse. */
+  warehouseDir: string;
+  /** Worker threads turning log ranges into Parquet (0: cores - 1, at least 1). */
+  writerThreads: number;
 }
 
 export const DEFAULT_CONFIG: LakegateConfig = {
@@ -42,6 +46,8 @@ export const DEFAULT_CONFIG: LakegateConfig = {
   brokerTopicDefaults: {},
   fsync: 'before-ack',
   fsyncIntervalMs: 1000,
+  warehouseDir: '',
+  writerThreads: 0,
 };
 
 /** Settings that can be given by file, environment and flag: [file key, env var, flag]. */
@@ -100,6 +106,22 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     parse: parsePositiveInt,
     help: 'background sync period when --fsync interval (default 1000)',
   },
+  {
+    key: 'warehouseDir',
+    file: 'warehouse.dir',
+    env: 'LAKEGATE_WAREHOUSE_DIR',
+    flag: 'warehouse-dir',
+    parse: String,
+    help: 'where Iceberg tables are written (default <data-dir>/warehouse)',
+  },
+  {
+    key: 'writerThreads',
+    file: 'writer.threads',
+    env: 'LAKEGATE_WRITER_THREADS',
+    flag: 'writer-threads',
+    parse: parseNonNegativeInt,
+    help: 'worker threads that write Parquet (default: cores - 1, at least 1)',
+  },
 ];
 
 /** Broker keys that set a default for a topic config, Kafka style. */
@@ -113,6 +135,13 @@ export const BROKER_TOPIC_DEFAULT_KEYS: Record<string, string> = {
   'log.message.timestamp.type': 'message.timestamp.type',
   'log.cleanup.policy': 'cleanup.policy',
   'compression.type': 'compression.type',
+  // lakegate's table settings have no broker-level name in Kafka: the topic name is the key.
+  'table.format': 'table.format',
+  'value.format': 'value.format',
+  'value.json.columns': 'value.json.columns',
+  'table.partition.by': 'table.partition.by',
+  'table.commit.interval.ms': 'table.commit.interval.ms',
+  'table.commit.bytes': 'table.commit.bytes',
 };
 
 export class ConfigError extends Error {}
@@ -174,6 +203,7 @@ export function resolveConfig(flags: Record<string, string>, env: NodeJS.Process
     if (!topicKey) throw new ConfigError(`unknown setting "${key}" in the config file`);
     config.brokerTopicDefaults[topicKey] = value;
   }
+  if (config.warehouseDir === '') config.warehouseDir = path.join(config.dataDir, 'warehouse');
   if (config.advertisedHost === '') config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
 }

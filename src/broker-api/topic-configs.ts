@@ -31,6 +31,18 @@ const defs: TopicConfigDef[] = [
   { name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, default: 'false', allowed: ['true', 'false'], doc: 'Meaningless on one node; accepted.' },
   { name: 'flush.messages', type: ConfigType.LONG, default: LONG_MAX, min: 1, doc: 'Accepted; syncing follows the broker-wide log.fsync policy.' },
   { name: 'flush.ms', type: ConfigType.LONG, default: LONG_MAX, min: 0, doc: 'Accepted; syncing follows the broker-wide log.fsync policy.' },
+  // lakegate's own: how the topic becomes a table.
+  { name: 'table.format', type: ConfigType.STRING, default: 'iceberg', allowed: ['iceberg', 'none'], doc: 'Table format the topic is materialized into (none: log only).' },
+  { name: 'value.format', type: ConfigType.STRING, default: 'raw', allowed: ['raw', 'json'], doc: 'raw: a binary value column; json: a string column holding the UTF-8 JSON document, plus value.json.columns.' },
+  {
+    name: 'value.json.columns',
+    type: ConfigType.LIST,
+    default: '',
+    doc: 'Typed columns taken from top-level JSON fields: name:type[,name:type...], type one of boolean, int, long, double, string, timestamptz, date.',
+  },
+  { name: 'table.partition.by', type: ConfigType.STRING, default: 'hour', allowed: ['none', 'hour', 'day'], doc: 'Table partitioning by the Kafka timestamp.' },
+  { name: 'table.commit.interval.ms', type: ConfigType.LONG, default: '1000', min: 50, doc: 'Longest time between table commits while records arrive.' },
+  { name: 'table.commit.bytes', type: ConfigType.LONG, default: '67108864', min: 1024, doc: 'Log bytes that trigger a commit before the interval is up.' },
 ];
 
 export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigDef> = new Map(defs.map((d) => [d.name, d]));
@@ -41,11 +53,36 @@ export function checkTopicConfig(name: string, value: string | null): string | n
   if (!def) return `Unknown topic config name: ${name}`;
   if (value === null) return `Null value not supported for topic configs: ${name}`;
   if (def.allowed && !def.allowed.includes(value)) return `Invalid value ${value} for configuration ${name}: must be one of ${def.allowed.join(', ')}`;
+  if (name === 'value.json.columns') return jsonColumnsProblem(value);
   if (def.type === ConfigType.INT || def.type === ConfigType.LONG) {
     if (!/^-?\d+$/.test(value)) return `Invalid value ${value} for configuration ${name}: not a number`;
     const n = BigInt(value);
     if (def.type === ConfigType.INT && (n > 2147483647n || n < -2147483648n)) return `Invalid value ${value} for configuration ${name}: not an int`;
     if (def.min !== undefined && n < BigInt(def.min)) return `Invalid value ${value} for configuration ${name}: Value must be at least ${def.min}`;
+  }
+  return null;
+}
+
+const JSON_COLUMN_TYPES = ['boolean', 'int', 'long', 'double', 'string', 'timestamptz', 'date'];
+const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Parses value.json.columns; the tables module turns the result into typed columns. */
+export function parseJsonColumns(value: string): Array<{ name: string; type: string }> {
+  if (value.trim() === '') return [];
+  return value.split(',').map((entry) => {
+    const [name, type] = entry.split(':').map((s) => s.trim());
+    return { name, type };
+  });
+}
+
+function jsonColumnsProblem(value: string): string | null {
+  const seen = new Set<string>();
+  for (const { name, type } of parseJsonColumns(value)) {
+    if (!name || !COLUMN_NAME.test(name) || name.startsWith('_kafka')) return `Invalid value ${value} for configuration value.json.columns: bad column name "${name ?? ''}"`;
+    if (name === 'value') return 'Invalid value for configuration value.json.columns: "value" is the document column';
+    if (!JSON_COLUMN_TYPES.includes(type)) return `Invalid value ${value} for configuration value.json.columns: type of ${name} must be one of ${JSON_COLUMN_TYPES.join(', ')}`;
+    if (seen.has(name)) return `Invalid value ${value} for configuration value.json.columns: ${name} appears twice`;
+    seen.add(name);
   }
   return null;
 }
