@@ -4,7 +4,7 @@
  * `size`, what the writer has put in the file, and `readableSize`, the part below the high
  * watermark that readers may see. Indexes are only fed with readable batches.
  */
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { BatchReader, SyncBatchReader } from './batch-reader.js';
@@ -278,8 +278,4 @@ async function writeWhole(path: string, data: Buffer, sync: boolean): Promise<vo
   } finally {
     await h.close();
   }
-}
-
-export async function segmentFileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }

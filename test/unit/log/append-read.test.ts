@@ -233,12 +233,15 @@ test('bad input is refused with KafkaErrors and does not consume offsets', async
 test('rolls the active segment once it is older than segmentMs', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const log = await PartitionLog.open(dir, 't', 0, opts({ segmentMs: 40 }));
-    await log.append(makeBatch().buf, makeBatch().header, {});
-    await log.append(makeBatch().buf, makeBatch().header, {});
+    const log = await PartitionLog.open(dir, 't', 0, opts({ segmentMs: 250 }));
+    // Both appends are decided synchronously, right after the segment was created.
+    const a = makeBatch();
+    const b = makeBatch();
+    await Promise.all([log.append(a.buf, a.header, {}), log.append(b.buf, b.header, {})]);
     assert.equal(log.segmentCount, 1);
-    await new Promise((r) => setTimeout(r, 60));
-    const r = await log.append(makeBatch().buf, makeBatch().header, {});
+    await new Promise((r) => setTimeout(r, 300));
+    const c = makeBatch();
+    const r = await log.append(c.buf, c.header, {});
     assert.deepEqual(log.segmentBaseOffsets(), [0n, 2n]);
     assert.equal(r.baseOffset, 2n);
     assert.equal(log.stats.segmentRolls, 1);
