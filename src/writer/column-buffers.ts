@@ -1,0 +1,128 @@
+/**
+ * Growable columnar buffers: rows are appended straight into typed arrays (one byte per row
+ * of validity, packed into an Arrow bitmap at the end) so a file's columns are a handful of
+ * contiguous allocations rather than an object per row, and Arrow Data can be made from them
+ * without copying value by value.
+ */
+
+const INITIAL_ROWS = 1024;
+const INITIAL_BYTES = 64 * 1024;
+/** Arrow Utf8/Binary use int32 offsets. */
+const MAX_BYTES = 0x7fffffff;
+
+type Fixed = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+type FixedCtor<A extends Fixed> = { new (length: number): A };
+
+function grow<A extends Fixed>(ctor: FixedCtor<A>, old: A, needed: number): A {
+  let capacity = Math.max(old.length * 2, INITIAL_ROWS);
+  while (capacity < needed) capacity *= 2;
+  const next = new ctor(capacity);
+  next.set(old as never);
+  return next;
+}
+
+/** Which rows are null, one byte per row (0 = null). */
+export class Validity {
+  bytes = new Uint8Array(INITIAL_ROWS);
+  nullCount = 0;
+
+  set(row: number, valid: boolean): void {
+    if (row >= this.bytes.length) this.bytes = grow(Uint8Array, this.bytes, row + 1);
+    this.bytes[row] = valid ? 1 : 0;
+    if (!valid) this.nullCount++;
+  }
+
+  /** Arrow validity bitmap (LSB first), or undefined when no row is null. */
+  bitmap(length: number): Uint8Array | undefined {
+    return this.nullCount === 0 ? undefined : packBits(this.bytes, length);
+  }
+}
+
+export function packBits(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(((length + 63) >> 6) << 3); // Arrow pads buffers to 8 bytes
+  for (let i = 0; i < length; i++) if (bytes[i] !== 0) out[i >> 3] |= 1 << (i & 7);
+  return out;
+}
+
+/** A fixed-width column (int, long, double, date, timestamp, boolean as one byte per row). */
+export class FixedColumn<A extends Fixed> {
+  data: A;
+  length = 0;
+  readonly validity = new Validity();
+
+  constructor(private readonly ctor: FixedCtor<A>) {
+    this.data = new ctor(INITIAL_ROWS);
+  }
+
+  private reserve(): void {
+    if (this.length >= this.data.length) this.data = grow(this.ctor, this.data, this.length + 1);
+  }
+
+  push(value: A[number]): void {
+    this.reserve();
+    this.validity.set(this.length, true);
+    (this.data as { [i: number]: A[number] })[this.length++] = value;
+  }
+
+  pushNull(): void {
+    this.reserve();
+    this.validity.set(this.length++, false);
+  }
+
+  values(): A {
+    return this.data.subarray(0, this.length) as A;
+  }
+}
+
+/** A variable-width column (string or binary): int32 offsets plus one bytes buffer. */
+export class BytesColumn {
+  offsets = new Int32Array(INITIAL_ROWS + 1);
+  data = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  length = 0;
+  byteLength = 0;
+  readonly validity = new Validity();
+
+  private reserve(extraBytes: number): void {
+    if (this.length + 1 >= this.offsets.length) this.offsets = grow(Int32Array, this.offsets, this.length + 2);
+    const needed = this.byteLength + extraBytes;
+    if (needed > this.data.length) {
+      if (needed > MAX_BYTES) throw new RangeError(`column data would exceed ${MAX_BYTES} bytes`);
+      let capacity = this.data.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const next = Buffer.allocUnsafeSlow(Math.min(capacity, MAX_BYTES));
+      this.data.copy(next, 0, 0, this.byteLength);
+      this.data = next;
+    }
+  }
+
+  private close(valid: boolean): void {
+    this.validity.set(this.length, valid);
+    this.offsets[++this.length] = this.byteLength;
+  }
+
+  pushBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.data.set(bytes, this.byteLength);
+    this.byteLength += bytes.length;
+    this.close(true);
+  }
+
+  pushString(text: string): void {
+    this.reserve(text.length * 3); // worst case UTF-8 bytes per UTF-16 unit
+    this.byteLength += this.data.write(text, this.byteLength, 'utf8');
+    this.close(true);
+  }
+
+  pushNull(): void {
+    this.reserve(0);
+    this.close(false);
+  }
+
+  valueOffsets(): Int32Array {
+    return this.offsets.subarray(0, this.length + 1);
+  }
+
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.byteLength);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The writer's thread pool: materialize tasks run on piscina workers so decoding and Parquet
+ * encoding never block the event loop. A task that kills or poisons its worker rejects with a
+ * WriterWorkerError naming the cause, and piscina starts a replacement worker.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { TaskInputError, WriterWorkerError } from './errors.js';
+import type { MaterializeResult, MaterializeTask } from './task.js';
+import { isFatalNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
+
+export interface WriterPoolOptions {
+  /** Worker threads; default one per core but one, at least one. */
+  size?: number;
+  /** Worker entry module (tests swap in a fault-injecting one). */
+  workerFile?: string;
+  /** Errors of workers that die with no task running (piscina replaces them). */
+  onWorkerError?: (err: Error) => void;
+}
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export class WriterPool {
+  readonly size: number;
+  private readonly piscina: Piscina<TaskEnvelope, WorkerReply>;
+  private readonly fatal = new Map<number, string>();
+  private nextRunId = 0;
+
+  constructor(options: WriterPoolOptions = {}) {
+    this.size = options.size ?? defaultPoolSize();
+    this.piscina = new Piscina({
+      filename: options.workerFile ?? fileURLToPath(new URL('./worker.js', import.meta.url)),
+      minThreads: this.size,
+      maxThreads: this.size,
+      concurrentTasksPerWorker: 1,
+    });
+    this.piscina.on('message', (message: unknown) => {
+      if (isFatalNotice(message)) this.fatal.set(message.runId, message.message);
+    });
+    const onWorkerError = options.onWorkerError ?? ((err: Error) => process.emitWarning(`writer worker failed: ${err.message}`));
+    this.piscina.on('error', onWorkerError);
+  }
+
+  async run(task: MaterializeTask): Promise<MaterializeResult> {
+    const runId = ++this.nextRunId;
+    let reply: WorkerReply;
+    try {
+      reply = await this.piscina.run({ runId, task });
+    } catch (err) {
+      const fatal = this.fatal.get(runId);
+      this.fatal.delete(runId);
+      const where = `${task.topic}[${task.partition}] offsets ${task.fromOffset}..${task.toOffset}`;
+      if (fatal !== undefined) throw new WriterWorkerError(`writer task for ${where} failed and its worker was replaced: ${fatal}`, { cause: err });
+      if (err instanceof Error && /worker exited/i.test(err.message)) {
+        throw new WriterWorkerError(`writer worker died running ${where}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+    if ('inputError' in reply) throw new TaskInputError(reply.inputError);
+    return reply.result;
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+}
