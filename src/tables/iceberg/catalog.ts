@@ -3,6 +3,9 @@
  * A table's current metadata pointer only moves by compare-and-swap, which is what makes a
  * commit atomic and arbitrates between writers.
  */
+import type { RowSchema } from '../../writer/schema.js';
+import type { PartitionTransform } from '../../writer/task.js';
+
 export type Namespace = string[];
 
 export interface LoadedTable {
@@ -27,4 +30,32 @@ export class CommitConflictError extends Error {
     super(message);
     this.name = 'CommitConflictError';
   }
+}
+
+/**
+ * A catalog lakegate can create tables in and commit to (the local-filesystem catalog now;
+ * a REST or database-backed catalog later).
+ */
+export interface WritableIcebergCatalog extends IcebergCatalog {
+  /** Creates the namespace (and its parents) if missing; existing properties are kept. */
+  createNamespace(ns: Namespace, properties?: Record<string, string>): Promise<void>;
+  /**
+   * Creates the table with an empty first metadata version, or returns the existing table
+   * unchanged when it already exists (creating the namespace if needed).
+   */
+  createTable(
+    ns: Namespace,
+    name: string,
+    schema: RowSchema,
+    partitionBy: PartitionTransform,
+    properties?: Record<string, string>,
+  ): Promise<LoadedTable>;
+  /**
+   * Writes `newMetadataJson` as the table's next metadata file and makes it current, only if
+   * the current metadata is still `expectedMetadataLocation` (null: the table must not exist
+   * yet); throws CommitConflictError otherwise, leaving the table unchanged.
+   */
+  commitTable(ns: Namespace, name: string, expectedMetadataLocation: string | null, newMetadataJson: string): Promise<LoadedTable>;
+  /** The table's location URI (where metadata/ and data/ live), whether or not it exists. */
+  tableLocation(ns: Namespace, name: string): string;
 }

@@ -1,0 +1,281 @@
+/**
+ * IcebergTableWriter: the TableFormatWriter of an Iceberg table. A commit is a fast append:
+ *
+ *   1. one new manifest for the commit's data files (ADDED entries; sequence numbers left null
+ *      so they inherit, which lets the manifest survive a retry unchanged);
+ *   2. a new manifest list: that manifest + the parent snapshot's manifest_file records as they
+ *      were;
+ *   3. new metadata: the snapshot (sequence number +1) with the standard summary counters and
+ *      `lakegate.kafka.offsets` (all partitions so far) / `lakegate.kafka.topic`;
+ *   4. compare-and-swap of the catalog pointer. On CommitConflictError the table is reloaded
+ *      and steps 2-4 rerun, a bounded number of times. If another writer moved the offsets of
+ *      a partition this commit covers, retrying would duplicate rows, so it fails instead
+ *      (OffsetConflictError).
+ *
+ * A commit without data files still makes a snapshot when it advances an offset (records that
+ * were all bad must not be read again); one that changes nothing is skipped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Column, ColumnType, RowSchema } from '../../writer/schema.js';
+import type { DataFileResult, PartitionTransform } from '../../writer/task.js';
+import type { TableCommit, TableFormatWriter } from '../table-writer.js';
+import { CommitConflictError, type LoadedTable, type Namespace, type WritableIcebergCatalog } from './catalog.js';
+import type { AvroCodec } from './avro.js';
+import { fileMetrics } from './conversions.js';
+import { LocalFileIO, locationToPath, pathToLocation, type FileIO } from './io.js';
+import { ManifestEntryStatus, readManifest, writeManifest, type ManifestEntry } from './manifest.js';
+import { ManifestContent, partitionSummaries, readManifestList, writeManifestList, type ManifestFile } from './manifest-list.js';
+import {
+  appendSnapshot,
+  currentSchema,
+  currentSnapshot,
+  defaultSpec,
+  newSnapshotId,
+  parseMetadata,
+  serializeMetadata,
+  withCurrentSchema,
+  type TableMetadata,
+} from './metadata.js';
+import { partitionRecord, partitionTransformOf } from './partition.js';
+import { leafFields, type IcebergField } from './schema.js';
+import { appendSummary, committedOffsets, mergeOffsets } from './snapshot.js';
+
+export class OffsetConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OffsetConflictError';
+  }
+}
+
+export interface IcebergTableWriterOptions {
+  catalog: WritableIcebergCatalog;
+  namespace: Namespace;
+  table: string;
+  /** Kafka topic the table materializes (recorded in every snapshot summary). */
+  topic: string;
+  /** Schema of the data files this writer commits; becomes the table's current schema. */
+  schema: RowSchema;
+  partitionBy: PartitionTransform;
+  /** Table properties used when the table is created. */
+  properties?: Record<string, string>;
+  /** IO for metadata files; local files by default. */
+  io?: FileIO;
+  /** Commit attempts before giving up on repeated conflicts (default 5). */
+  maxCommitAttempts?: number;
+  codec?: AvroCodec;
+}
+
+export class IcebergTableWriter implements TableFormatWriter {
+  readonly format = 'iceberg' as const;
+  readonly name: string;
+  readonly dataDir: string;
+  /** Table location URI. */
+  readonly location: string;
+
+  private readonly catalog: WritableIcebergCatalog;
+  private readonly ns: Namespace;
+  private readonly table: string;
+  private readonly topic: string;
+  private readonly schema: RowSchema;
+  private readonly io: FileIO;
+  private readonly maxAttempts: number;
+  private readonly codec: AvroCodec | undefined;
+
+  private constructor(opts: IcebergTableWriterOptions, location: string) {
+    this.catalog = opts.catalog;
+    this.ns = opts.namespace;
+    this.table = opts.table;
+    this.topic = opts.topic;
+    this.schema = opts.schema;
+    this.io = opts.io ?? new LocalFileIO();
+    this.maxAttempts = Math.max(1, opts.maxCommitAttempts ?? 5);
+    this.codec = opts.codec;
+    this.name = [...opts.namespace, opts.table].join('.');
+    this.location = location;
+    this.dataDir = locationToPath(location) + '/data';
+  }
+
+  /** Opens the table, creating it (and its namespace) when missing. */
+  static async open(opts: IcebergTableWriterOptions): Promise<IcebergTableWriter> {
+    const loaded = await opts.catalog.createTable(opts.namespace, opts.table, opts.schema, opts.partitionBy, opts.properties ?? {});
+    const meta = parseMetadata(loaded.metadataJson);
+    const spec = partitionTransformOf(defaultSpec(meta));
+    if (spec !== opts.partitionBy) {
+      throw new Error(`table ${[...opts.namespace, opts.table].join('.')} is partitioned by ${spec}, not ${opts.partitionBy}`);
+    }
+    return new IcebergTableWriter(opts, meta.location);
+  }
+
+  private async load(): Promise<{ loaded: LoadedTable; meta: TableMetadata }> {
+    const loaded = await this.catalog.loadTable(this.ns, this.table);
+    if (!loaded) throw new Error(`table ${this.name} does not exist`);
+    return { loaded, meta: parseMetadata(loaded.metadataJson) };
+  }
+
+  async committedOffsets(): Promise<Map<number, bigint>> {
+    return committedOffsets((await this.load()).meta);
+  }
+
+  /**
+   * Every data file of every snapshot the metadata still lists (lakegate only appends, so this
+   * is the current snapshot's files, but a snapshot written by another tool, e.g. a compaction,
+   * may leave older snapshots referencing files the current one no longer does).
+   */
+  async referencedDataFiles(): Promise<Set<string>> {
+    const { meta } = await this.load();
+    const out = new Set<string>();
+    const seenManifests = new Set<string>();
+    for (const snap of meta.snapshots) {
+      for (const m of readManifestList(await this.io.read(snap['manifest-list'])).manifests) {
+        if (seenManifests.has(m.manifestPath)) continue;
+        seenManifests.add(m.manifestPath);
+        for (const e of readManifest(await this.io.read(m.manifestPath)).entries) {
+          if (e.status !== ManifestEntryStatus.DELETED) out.add(locationToPath(e.dataFile.filePath));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The manifest_file records of the current snapshot (none before the first commit). */
+  private async liveManifests(meta: TableMetadata): Promise<ManifestFile[]> {
+    const snap = currentSnapshot(meta);
+    if (!snap) return [];
+    return readManifestList(await this.io.read(snap['manifest-list'])).manifests;
+  }
+
+  async commit(commit: TableCommit): Promise<void> {
+    const metadataDir = `${this.location}/metadata`;
+    const commitId = randomUUID();
+    let snapshotId = newSnapshotId();
+    let manifest: ManifestFile | null = null;
+    let basis: Map<number, bigint> | null = null;
+    try {
+      for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+        const { loaded, meta: loadedMeta } = await this.load();
+        const meta = this.schema.schemaId > loadedMeta['current-schema-id'] ? withCurrentSchema(loadedMeta, this.schema) : loadedMeta;
+        const parentOffsets = committedOffsets(meta);
+        if (basis === null) {
+          basis = parentOffsets;
+        } else {
+          for (const p of commit.offsets.keys()) {
+            if (parentOffsets.get(p) !== basis.get(p)) {
+              throw new OffsetConflictError(
+                `${this.name}: another writer committed partition ${p} (offset ${basis.get(p) ?? 'none'} -> ${parentOffsets.get(p) ?? 'none'}) during this commit`,
+              );
+            }
+          }
+        }
+        const offsets = mergeOffsets(parentOffsets, commit.offsets);
+        const advances = [...commit.offsets].some(([p, o]) => parentOffsets.get(p) !== o);
+        if (commit.files.length === 0 && !advances) return;
+        while (meta.snapshots.some((s) => s['snapshot-id'] === snapshotId)) snapshotId = newSnapshotId();
+
+        const parent = currentSnapshot(meta);
+        const sequenceNumber = meta['last-sequence-number'] + 1;
+        if (manifest === null && commit.files.length > 0) {
+          manifest = await this.writeDataManifest(meta, commit.files, snapshotId, `${metadataDir}/${commitId}-m0.avro`);
+        }
+        const manifests: ManifestFile[] = [];
+        if (manifest) {
+          manifests.push({ ...manifest, sequenceNumber: BigInt(sequenceNumber), minSequenceNumber: BigInt(sequenceNumber), addedSnapshotId: snapshotId });
+        }
+        manifests.push(...(await this.liveManifests(meta)));
+        const manifestListLocation = `${metadataDir}/snap-${snapshotId}-${attempt + 1}-${commitId}.avro`;
+        await this.io.writeNew(
+          manifestListLocation,
+          writeManifestList({
+            snapshotId,
+            parentSnapshotId: parent?.['snapshot-id'] ?? null,
+            sequenceNumber,
+            manifests,
+            codec: this.codec,
+          }),
+        );
+        const summary = appendSummary({
+          parent,
+          added: commit.files.map((f) => ({ recordCount: f.recordCount, sizeBytes: f.sizeBytes, partitionValue: f.partitionValue })),
+          topic: this.topic,
+          offsets,
+        });
+        const next = appendSnapshot(meta, {
+          snapshotId,
+          manifestList: manifestListLocation,
+          summary,
+          previousMetadataLocation: loaded.metadataLocation,
+        });
+        try {
+          await this.catalog.commitTable(this.ns, this.table, loaded.metadataLocation, serializeMetadata(next));
+          manifest = null; // committed: keep it
+          return;
+        } catch (e) {
+          if (!(e instanceof CommitConflictError)) {
+            // The outcome is unknown (the pointer may have moved): delete nothing.
+            manifest = null;
+            throw e;
+          }
+          await this.io.delete(manifestListLocation).catch(() => undefined);
+          if (attempt + 1 >= this.maxAttempts) throw e;
+        }
+      }
+    } finally {
+      if (manifest) await this.io.delete(manifest.manifestPath).catch(() => undefined);
+    }
+  }
+
+  /** Writes the manifest of a commit's files; returns its manifest_file record (sequence numbers set per attempt). */
+  private async writeDataManifest(meta: TableMetadata, files: DataFileResult[], snapshotId: bigint, location: string): Promise<ManifestFile> {
+    const schema = currentSchema(meta);
+    const spec = defaultSpec(meta);
+    const leaves = leafFields(schema.fields.map(toColumnShape));
+    const entries: ManifestEntry[] = files.map((f) => {
+      if (!Number.isSafeInteger(f.sizeBytes) || f.sizeBytes <= 0) throw new Error(`data file ${f.path} has invalid size ${f.sizeBytes}`);
+      return {
+        status: ManifestEntryStatus.ADDED,
+        snapshotId,
+        sequenceNumber: null,
+        fileSequenceNumber: null,
+        dataFile: {
+          content: 0,
+          filePath: pathToLocation(f.path),
+          fileFormat: 'PARQUET',
+          partition: partitionRecord(spec, f.partitionValue),
+          recordCount: BigInt(f.recordCount),
+          fileSizeInBytes: BigInt(f.sizeBytes),
+          metrics: fileMetrics(f.columnStats, leaves),
+          sortOrderId: 0,
+        },
+      };
+    });
+    const bytes = writeManifest({ schema, spec, entries, codec: this.codec });
+    await this.io.writeNew(location, bytes);
+    return {
+      manifestPath: location,
+      manifestLength: BigInt(bytes.length),
+      partitionSpecId: spec['spec-id'],
+      content: ManifestContent.DATA,
+      sequenceNumber: 0n,
+      minSequenceNumber: 0n,
+      addedSnapshotId: snapshotId,
+      addedFilesCount: entries.length,
+      existingFilesCount: 0,
+      deletedFilesCount: 0,
+      addedRowsCount: entries.reduce((n, e) => n + e.dataFile.recordCount, 0n),
+      existingRowsCount: 0n,
+      deletedRowsCount: 0n,
+      partitions: partitionSummaries(spec, files.map((f) => f.partitionValue)),
+      keyMetadata: null,
+    };
+  }
+}
+
+/** An Iceberg schema field back in RowSchema's shape (for the leaf walk over the table's schema). */
+function toColumnShape(f: IcebergField): Column {
+  const type = (t: IcebergField['type']): ColumnType => {
+    if (typeof t === 'string') return { kind: 'primitive', type: t };
+    if (t.type === 'struct') return { kind: 'struct', fields: t.fields.map(toColumnShape) };
+    return { kind: 'list', elementId: t['element-id'], element: type(t.element), elementRequired: t['element-required'] };
+  };
+  return { id: f.id, name: f.name, required: f.required, type: type(f.type) };
+}
+
