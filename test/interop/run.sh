@@ -13,6 +13,8 @@
 # client configuration. Anything that cannot be installed fails the run: nothing is skipped.
 #
 # Environment: INTEROP_CACHE (cache dir), INTEROP_RECORDS (records per run, default 10000),
+# INTEROP_DIST (build dir to test, default dist; e.g. a private `npx tsc -p . --outDir
+# test/interop/.cache/dist` when others rebuild dist/ in the same checkout meanwhile),
 # INTEROP_KEEP=1 (keep work dirs), INTEROP_JAVA_LOG=info|debug (Java client log level),
 # INTEROP_RDKAFKA_DEBUG=protocol,msg (librdkafka debug contexts for the Python producer).
 set -euo pipefail
@@ -77,10 +79,10 @@ for a in "$@"; do
   case $a in
     --install-only) INSTALL_ONLY=1 ;;
     -h | --help)
-      sed -n '2,20p' "${BASH_SOURCE[0]}"
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
       exit 0
       ;;
-    *) TESTS+=("$ROOT/dist/test/interop/$a.test.js") ;;
+    *) TESTS+=("$a") ;;
   esac
 done
 
@@ -191,9 +193,18 @@ log "install phase: $((SECONDS - INSTALL_T0)) s"
 [ "$INSTALL_ONLY" -eq 1 ] && exit 0
 
 # --------------------------------------------------------------------------- tests
-[ -f "$ROOT/dist/src/cli.js" ] || die "dist/src/cli.js is missing: run npm run build (npm run test:interop does)"
-[ -d "$ROOT/dist/test/interop" ] || die "dist/test/interop is missing: run npm run build"
-exec 9>&- # release the lock: tests only read the cache
+DIST=${INTEROP_DIST:-dist}
 cd "$ROOT"
-if [ ${#TESTS[@]} -eq 0 ]; then TESTS=("dist/test/interop"); fi
+[ -f "$DIST/src/cli.js" ] || die "$DIST/src/cli.js is missing: run npm run build (npm run test:interop does)"
+[ -d "$DIST/test/interop" ] || die "$DIST/test/interop is missing: run npm run build"
+exec 9>&- # release the lock: tests only read the cache
+if [ ${#TESTS[@]} -eq 0 ]; then
+  TESTS=("$DIST/test/interop")
+else
+  for i in "${!TESTS[@]}"; do
+    f="$DIST/test/interop/${TESTS[$i]}.test.js"
+    [ -f "$f" ] || die "no such test file: $f"
+    TESTS[$i]=$f
+  done
+fi
 exec node --test --test-concurrency=1 --test-reporter=spec "${TESTS[@]}"

@@ -17,11 +17,23 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** Repository root: this file runs from dist/test/interop/. */
-export const REPO_ROOT = path.resolve(here, '../../..');
+
+/** The repository: the nearest ancestor of this compiled file holding test/interop/versions.env. */
+function findRepoRoot(): string {
+  if (process.env.INTEROP_REPO_ROOT) return process.env.INTEROP_REPO_ROOT;
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'test/interop/versions.env'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(here, '../../..');
+  }
+}
+export const REPO_ROOT = findRepoRoot();
 export const INTEROP_DIR = path.join(REPO_ROOT, 'test/interop');
 export const CACHE = process.env.INTEROP_CACHE ?? path.join(INTEROP_DIR, '.cache');
-export const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
+/**
+ * The lakegate under test: the build this file was compiled with (<outDir>/src/cli.js next to
+ * <outDir>/test/interop/), normally dist/src/cli.js.
+ */
+export const CLI = path.resolve(here, '../../src/cli.js');
 
 /** Records each produce run sends (the suite's contract says at least 10,000). */
 export const RECORD_COUNT = Number(process.env.INTEROP_RECORDS ?? 10_000);
