@@ -1,31 +1,69 @@
-/** Starts and stops one lakegate node: the broker state and its Kafka listener. */
+/**
+ * Starts and stops one lakegate node: the broker state and its Kafka listener, the worker
+ * pool and materializer that turn topics into tables, and the HTTP surface (Iceberg REST
+ * catalog, admin). Stopping runs in reverse: no new requests, then the last table commits,
+ * then the logs close cleanly.
+ */
+import path from 'node:path';
+import { materializerAdminSource } from './admin-status.js';
 import { Broker } from './broker-api/broker.js';
 import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
+import { buildHttpApp, startHttp } from './http/app.js';
 import { logger } from './logger.js';
+import { IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
+import { Materializer, type OpenTable } from './tables/materializer.js';
+import { WriterPool } from './writer/pool.js';
 
 export interface RunningLakegate {
   broker: Broker;
+  materializer: Materializer;
   kafkaPort: number;
+  httpPort: number;
   close(): Promise<void>;
 }
 
 export async function startLakegate(config: LakegateConfig): Promise<RunningLakegate> {
   const broker = await Broker.open(config);
+  const catalog = await LocalIcebergCatalog.open(config.warehouseDir);
+  const pool = new WriterPool({
+    size: config.writerThreads > 0 ? config.writerThreads : undefined,
+    onWorkerError: (err) => logger.error({ err }, 'writer worker died'),
+  });
+  const openIceberg: OpenTable = ({ namespace, name, topic, settings, schema }) =>
+    IcebergTableWriter.open({ catalog, namespace, table: name, topic: topic.topic.name, schema, partitionBy: settings.partitionBy });
+  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'));
+  await materializer.start();
+
+  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer) });
+  const httpPort = await startHttp(http, config.host, config.httpPort);
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);
   broker.advertisedPort = kafkaPort;
   logger.info(
-    { kafka: `${config.host}:${kafkaPort}`, advertised: `${config.advertisedHost}:${kafkaPort}`, dataDir: config.dataDir, fsync: config.fsync },
-    `lakegate ready kafka=${config.host}:${kafkaPort}`,
+    {
+      kafka: `${config.host}:${kafkaPort}`,
+      http: `${config.host}:${httpPort}`,
+      advertised: `${config.advertisedHost}:${kafkaPort}`,
+      dataDir: config.dataDir,
+      warehouseDir: config.warehouseDir,
+      fsync: config.fsync,
+      writerThreads: pool.size,
+    },
+    `lakegate ready kafka=${config.host}:${kafkaPort} http=${config.host}:${httpPort}`,
   );
   let closing: Promise<void> | null = null;
   return {
     broker,
+    materializer,
     kafkaPort,
+    httpPort,
     close() {
       closing ??= (async () => {
         await kafka.close();
+        await materializer.stop();
+        await http.close();
+        await pool.close();
         await broker.close();
       })();
       return closing;
