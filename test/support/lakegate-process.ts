@@ -14,6 +14,7 @@ export const CLI = path.resolve(here, '../../src/cli.js');
 
 export interface LakegateProcess {
   port: number;
+  httpPort: number;
   dataDir: string;
   child: ChildProcess;
   output: () => string;
@@ -25,21 +26,23 @@ export function freshDataDir(prefix = 'lakegate-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startLakegate(opts: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<LakegateProcess> {
+export async function startLakegate(
+  opts: { dataDir?: string; port?: number; httpPort?: number; args?: string[]; env?: Record<string, string> } = {},
+): Promise<LakegateProcess> {
   const dataDir = opts.dataDir ?? freshDataDir();
-  const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', '0', '--data-dir', dataDir, ...(opts.args ?? [])];
+  const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', String(opts.httpPort ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<{ port: number; httpPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`lakegate did not start within 20 s:\n${out}`)), 20_000);
     const onData = () => {
-      const m = /lakegate ready kafka=[^:]+:(\d+)/.exec(out);
+      const m = /lakegate ready kafka=[^:]+:(\d+) http=[^:]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
-        resolve(Number(m[1]));
+        resolve({ port: Number(m[1]), httpPort: Number(m[2]) });
       }
     };
     child.stdout?.on('data', onData);
@@ -56,7 +59,7 @@ export async function startLakegate(opts: { dataDir?: string; port?: number; arg
     await exited;
     clearTimeout(timer);
   };
-  return { port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
+  return { ...ports, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
 }
 
 export interface DumpedRecord {
