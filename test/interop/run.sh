@@ -6,6 +6,7 @@
 #   npm run test:interop                 build, install what is missing, run every test
 #   bash test/interop/run.sh [NAME...]   run only dist/test/interop/NAME.test.js (java, python, kcat, franz)
 #   bash test/interop/run.sh --install-only
+#   bash test/interop/run.sh --check-versions   (asks Maven for newer 3.9.x / 4.x kafka-clients)
 #
 # Needs: node + node_modules (npm ci) and a build (npm run build; npm run test:interop does it).
 # Installs when missing: JDK + Maven, python3-venv, kcat, Go (apt-get; root or sudo), then
@@ -74,10 +75,12 @@ apt_install() {
 }
 
 INSTALL_ONLY=0
+CHECK_VERSIONS=0
 TESTS=()
 for a in "$@"; do
   case $a in
     --install-only) INSTALL_ONLY=1 ;;
+    --check-versions) CHECK_VERSIONS=1 ;;
     -h | --help)
       awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
       exit 0
@@ -104,6 +107,19 @@ fi
 command -v javac >/dev/null || die "javac not found after installing a JDK"
 command -v mvn >/dev/null || die "mvn not found after installing maven"
 [ "$(java_major)" -ge 11 ] || die "Java 11+ is needed for kafka-clients 4.x, found: $(java -version 2>&1 | head -1)"
+
+if [ "$CHECK_VERSIONS" -eq 1 ]; then
+  # Newest patch of 3.9 (no minor/major updates) and newest 4.x (no major update).
+  for spec in "$KAFKA_CLIENTS_3 -DallowMinorUpdates=false" "$KAFKA_CLIENTS_4"; do
+    set -- $spec
+    mvn -B -Dstyle.color=never -f "$HERE/java/pom.xml" -Dmaven.repo.local="$CACHE/m2" -Dkafka.version="$1" \
+      -DallowMajorUpdates=false "${@:2}" \
+      org.codehaus.mojo:versions-maven-plugin:2.18.0:display-dependency-updates >"$CACHE/logs/check-versions.log" 2>&1 ||
+      die "mvn versions check failed (log: $CACHE/logs/check-versions.log)"
+    grep -E 'kafka-clients .*->' "$CACHE/logs/check-versions.log" || log "kafka-clients $1: no newer version in its line"
+  done
+  exit 0
+fi
 
 JAVA_INPUTS=("$HERE/java/pom.xml" $(find "$HERE/java/src" -name '*.java' | sort))
 for v in "$KAFKA_CLIENTS_3" "$KAFKA_CLIENTS_4"; do
