@@ -139,7 +139,9 @@ export class TopicMaterializer {
     }
     if (tasks.length === 0) return;
 
+    const startedAt = Date.now();
     const results = await Promise.all(tasks.map((t) => this.runTask(t)));
+    const writtenAt = Date.now();
     const files: DataFileResult[] = results.flatMap((r) => r.files);
     const bad: BadRecord[] = results.flatMap((r) => r.badRecords);
     const rowCount = results.reduce((n, r) => n + r.rowCount, 0);
@@ -162,6 +164,7 @@ export class TopicMaterializer {
     }
     this.commits++;
     this.rowsCommitted += rowCount;
+    logger.debug({ topic: this.topic, tasks: tasks.length, files: files.length, rows: rowCount, writeMs: writtenAt - startedAt, commitMs: Date.now() - writtenAt }, 'table commit');
     this.lastCommitAtMs = Date.now();
     this.lastError = null;
   }

@@ -6,6 +6,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { removeDir, freshDataDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
 import { readIcebergTable, waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
@@ -145,12 +147,28 @@ test('kill -9 five times during produce and materialization: every acknowledged 
   const acked = new Set<string>();
   let kills = 0;
   let done = false;
+  // Each kill waits for a table commit made since the last restart, then strikes at a random
+  // point of the following cycle, so crashes land between, during and after commits.
+  const committedSince = async (sinceMs: number) => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const res = await fetch(`http://127.0.0.1:${server.httpPort}/admin/tables/crashy`).catch(() => null);
+      const status = res?.ok ? ((await res.json()) as { lastCommitTime: string | null }) : null;
+      if (status?.lastCommitTime && Date.parse(status.lastCommitTime) > sinceMs) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
+  let commitsBetweenKills = 0;
   const killer = (async () => {
+    let since = Date.now();
     while (kills < 5 && !done) {
-      await new Promise((r) => setTimeout(r, 600 + Math.random() * 700));
+      if (await committedSince(since)) commitsBetweenKills++;
+      await new Promise((r) => setTimeout(r, Math.random() * 400));
       await server.kill9();
       kills++;
       server = await serve(dataDir, port);
+      since = Date.now();
     }
   })();
   for (let b = 0; b < 60 || kills < 5; b++) {
@@ -167,6 +185,7 @@ test('kill -9 five times during produce and materialization: every acknowledged 
   await killer;
   await producer.disconnect().catch(() => undefined);
   assert.equal(kills, 5);
+  assert.equal(commitsBetweenKills, 5, 'the table committed between every two kills');
 
   await waitForTableCaughtUp(server.httpPort, 'crashy', 120_000);
   const table = await readIcebergTable(server.httpPort, 'crashy');
@@ -181,5 +200,9 @@ test('kill -9 five times during produce and materialization: every acknowledged 
   assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged records are missing from the table`);
   const pairs = new Set(table.rows.map((r) => `${r.partition}/${r.offset}`));
   assert.equal(pairs.size, table.rows.length, '(partition, offset) pairs are unique');
+  assert.ok(table.metadata.snapshots.length > 5, 'commits happened throughout, not only at the end');
+  // Files a killed cycle wrote but never committed were removed at the next start.
+  const onDisk = readdirSync(path.join(dataDir, 'warehouse', 'kafka', 'crashy', 'data')).filter((f) => f.endsWith('.parquet'));
+  assert.deepEqual(onDisk.map((f) => path.join(dataDir, 'warehouse', 'kafka', 'crashy', 'data', f)).sort(), [...table.dataFiles].sort(), 'no orphaned data files');
   process.stdout.write(`# iceberg crash test: ${kills} kills, ${acked.size} acknowledged, ${table.rows.length} rows, ${table.metadata.snapshots.length} snapshots\n`);
 });
