@@ -32,11 +32,7 @@ async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
 
 export async function writeDataFile(ctx: DataFileContext, block: RowBlock, file: string): Promise<DataFileResult> {
   const { task, plan } = ctx;
-  const noDictionary = plan.columns.filter((c) => c.source.kind === 'offset' || c.source.kind === 'value').map((c) => c.column.name);
-  const bytes = encodeParquet(buildArrowTable(ctx.arrowSchema, plan, block, task.partition), {
-    rowGroupSize: ctx.rowGroupSize,
-    noDictionary,
-  });
+  const bytes = encodeParquet(buildArrowTable(ctx.arrowSchema, plan, block, task.partition), { rowGroupSize: ctx.rowGroupSize });
   const absolute = path.resolve(file);
   await writeDurably(absolute, bytes);
   const columnStats = computeStats(plan, block, task.partition);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { TaskInputError, WriterWorkerError } from './errors.js';
 import type { MaterializeResult, MaterializeTask } from './task.js';
-import { isFatalNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
+import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
 
 export interface WriterPoolOptions {
   /** Worker threads; default one per core but one, at least one. */
@@ -26,7 +26,7 @@ export function defaultPoolSize(): number {
 export class WriterPool {
   readonly size: number;
   private readonly piscina: Piscina<TaskEnvelope, WorkerReply>;
-  private readonly fatal = new Map<number, string>();
+  private readonly exits = new Map<number, ExitNotice>();
   private nextRunId = 0;
 
   constructor(options: WriterPoolOptions = {}) {
@@ -38,29 +38,36 @@ export class WriterPool {
       concurrentTasksPerWorker: 1,
     });
     this.piscina.on('message', (message: unknown) => {
-      if (isFatalNotice(message)) this.fatal.set(message.runId, message.message);
+      if (isExitNotice(message)) this.exits.set(message.runId, message);
     });
     const onWorkerError = options.onWorkerError ?? ((err: Error) => process.emitWarning(`writer worker failed: ${err.message}`));
     this.piscina.on('error', onWorkerError);
   }
 
   async run(task: MaterializeTask): Promise<MaterializeResult> {
-    const runId = ++this.nextRunId;
-    let reply: WorkerReply;
-    try {
-      reply = await this.piscina.run({ runId, task });
-    } catch (err) {
-      const fatal = this.fatal.get(runId);
-      this.fatal.delete(runId);
-      const where = `${task.topic}[${task.partition}] offsets ${task.fromOffset}..${task.toOffset}`;
-      if (fatal !== undefined) throw new WriterWorkerError(`writer task for ${where} failed and its worker was replaced: ${fatal}`, { cause: err });
-      if (err instanceof Error && /worker exited/i.test(err.message)) {
-        throw new WriterWorkerError(`writer worker died running ${where}: ${err.message}`, { cause: err });
+    for (;;) {
+      const runId = ++this.nextRunId;
+      let reply: WorkerReply;
+      try {
+        reply = await this.piscina.run({ runId, task });
+      } catch (err) {
+        const exit = this.exits.get(runId);
+        this.exits.delete(runId);
+        if (exit?.lakegateWriterExit === 'retire') continue; // never started: run it on a fresh worker
+        throw this.failure(task, exit, err);
       }
-      throw err;
+      if ('inputError' in reply) throw new TaskInputError(reply.inputError);
+      return reply.result;
     }
-    if ('inputError' in reply) throw new TaskInputError(reply.inputError);
-    return reply.result;
+  }
+
+  private failure(task: MaterializeTask, exit: ExitNotice | undefined, err: unknown): unknown {
+    const where = `${task.topic}[${task.partition}] offsets ${task.fromOffset}..${task.toOffset}`;
+    if (exit) return new WriterWorkerError(`writer task for ${where} failed and its worker was replaced: ${exit.message}`, { cause: err });
+    if (err instanceof Error && /worker exited/i.test(err.message)) {
+      return new WriterWorkerError(`writer worker died running ${where}: ${err.message}`, { cause: err });
+    }
+    return err;
   }
 
   async close(): Promise<void> {

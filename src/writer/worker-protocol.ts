@@ -1,8 +1,10 @@
 /**
  * What crosses the thread boundary between WriterPool and its workers: the task with an id
  * per run; the result, or a task-input error as data (a thrown error's class does not survive
- * structured cloning); and the fatal-error notice a worker posts on parentPort just before it
- * exits (piscina relays it as a 'message' event, delivered before 'exit').
+ * structured cloning); and the notice a worker posts on parentPort just before it exits with
+ * the run still open (piscina relays it as a 'message' event, delivered before 'exit'):
+ * 'fatal' when the run failed unexpectedly, 'retire' when the worker quit before starting the
+ * run because its wasm memory had grown too large (the pool re-runs the task elsewhere).
  */
 import type { MaterializeResult, MaterializeTask } from './task.js';
 
@@ -13,12 +15,12 @@ export interface TaskEnvelope {
 
 export type WorkerReply = { result: MaterializeResult } | { inputError: string };
 
-export interface FatalNotice {
-  lakegateWriterFatal: true;
+export interface ExitNotice {
+  lakegateWriterExit: 'fatal' | 'retire';
   runId: number;
   message: string;
 }
 
-export function isFatalNotice(message: unknown): message is FatalNotice {
-  return typeof message === 'object' && message !== null && (message as FatalNotice).lakegateWriterFatal === true;
+export function isExitNotice(message: unknown): message is ExitNotice {
+  return typeof message === 'object' && message !== null && typeof (message as ExitNotice).lakegateWriterExit === 'string';
 }

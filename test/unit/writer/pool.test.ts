@@ -64,12 +64,28 @@ test('a panic rejects its task with a clear error and the worker is replaced', a
   }
 });
 
-test('TaskInputError reaches the caller', async () => {
+test('a worker whose wasm memory has grown too large retires before its next task, which runs elsewhere', async () => {
+  const pool = new WriterPool({ size: 1, workerFile: faultyWorker });
+  try {
+    const dir = tempDir();
+    const first = await whoami(pool, dir);
+    assert.equal((await pool.run({ ...segmentTask(dir), topic: 'bloat' })).rowCount, 2, 'the task that grew it completes');
+    const second = await whoami(pool, dir);
+    assert.notEqual(second, first, 'the next task ran on a fresh worker');
+    assert.equal(await whoami(pool, dir), second);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a TaskInputError reaches the caller as one', async () => {
   const pool = new WriterPool({ size: 1 });
   try {
     const dir = tempDir();
-    await assert.rejects(pool.run({ ...segmentTask(dir), segmentPath: `${dir}/missing.log` }), /cannot open segment/);
-    void TaskInputError;
+    await assert.rejects(
+      pool.run({ ...segmentTask(dir), segmentPath: `${dir}/missing.log` }),
+      (err: Error) => err instanceof TaskInputError && /cannot open segment/.test(err.message),
+    );
   } finally {
     await pool.close();
   }
