@@ -30,6 +30,7 @@ test(`franz-go: kadm CreateTopics (3 partitions), producer defaults (acks=all, i
       window: { start, end },
       partitions: 3,
       codec: 'snappy',
+      idempotent: true,
     });
   }),
 );

@@ -63,6 +63,7 @@ for (const version of versions) {
             timestampType: 'CreateTime',
             window: { start, end },
             codec,
+            idempotent: true,
           });
         }),
       );
@@ -90,6 +91,7 @@ for (const version of versions) {
           window: { start, end },
           partitions: 3,
           codec,
+          idempotent: true,
         });
         assert.ok(
           v.perPartition.every((n) => n > 0),

@@ -48,6 +48,7 @@ describe('confluent-kafka (librdkafka)', () => {
             window: { start, end },
             partitions: PARTITIONS,
             codec,
+            idempotent: true,
           });
         },
         { args: ['--num-partitions', String(PARTITIONS)] },

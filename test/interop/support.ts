@@ -415,18 +415,45 @@ export async function dumpLog(dataDir: string, topic: string, partition: number)
   return out;
 }
 
+export interface DumpedBatch {
+  baseOffset: number;
+  lastOffset: number;
+  count: number;
+  baseSequence: number;
+  producerId: number;
+  producerEpoch: number;
+  codec: string;
+}
+
 /**
- * Compression codec of every batch of a partition, from dump-log's human-readable listing
- * (kafka-dump-log style "... compresscodec: lz4 ..."); null when that listing has no codec
- * field (the check is then not made: the --json output is the contract, this text is not).
+ * The batches of a partition, from dump-log's human-readable listing (kafka-dump-log style
+ * "baseOffset: 0 lastOffset: 9 count: 10 baseSequence: 0 producerId: 1 producerEpoch: 0 ...
+ * compresscodec: lz4 ..."); null when that listing has no such lines (the checks built on it
+ * are then not made: the --json output is the contract, this text is not).
  */
-export async function batchCodecs(dataDir: string, topic: string, partition: number): Promise<string[] | null> {
+export async function dumpBatches(dataDir: string, topic: string, partition: number): Promise<DumpedBatch[] | null> {
   const r = await run(process.execPath, [CLI, 'dump-log', '--data-dir', dataDir, '--topic', topic, '--partition', String(partition)], {
     timeoutMs: 120_000,
   });
   assertSucceeded(r, `dump-log ${topic}-${partition}`);
-  const codecs = [...r.stdout.matchAll(/compresscodec: (\w+)/g)].map((m) => m[1].toLowerCase());
-  return codecs.length ? codecs : null;
+  const batches: DumpedBatch[] = [];
+  const num = (line: string, field: string) => {
+    const m = new RegExp(`\\b${field}: (-?\\d+)`).exec(line);
+    return m ? Number(m[1]) : NaN;
+  };
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('baseOffset:')) continue;
+    batches.push({
+      baseOffset: num(line, 'baseOffset'),
+      lastOffset: num(line, 'lastOffset'),
+      count: num(line, 'count'),
+      baseSequence: num(line, 'baseSequence'),
+      producerId: num(line, 'producerId'),
+      producerEpoch: num(line, 'producerEpoch'),
+      codec: /compresscodec: (\w+)/.exec(line)?.[1]?.toLowerCase() ?? '?',
+    });
+  }
+  return batches.length ? batches : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,6 +560,11 @@ export interface VerifyOptions {
    * batch must use it.
    */
   codec?: string;
+  /**
+   * The client is one idempotent producer: every stored batch of a partition carries the same
+   * producer id (>= 0) and epoch, and the batches' sequences are contiguous from 0.
+   */
+  idempotent?: boolean;
 }
 
 export interface VerifyResult {
@@ -549,7 +581,9 @@ export interface VerifyResult {
  *     (per topic when the client reports no partitions), and with acks every record sits at
  *     the partition/offset the client was acknowledged with and carries the acked timestamp;
  *  5. timestamp type as expected and timestamps inside the run's wall-clock window;
- *  6. the stored batches keep the client's compression codec (the log stores batches as sent).
+ *  6. the stored batches keep the client's compression codec (the log stores batches as sent),
+ *     follow each other without gaps, and (idempotent clients) keep the producer id, epoch and
+ *     contiguous sequences.
  */
 export async function verifyProduced(lg: Lakegate, o: VerifyOptions): Promise<VerifyResult> {
   const offsets = await listOffsets(lg.bootstrap, o.topic);
@@ -606,12 +640,34 @@ export async function verifyProduced(lg: Lakegate, o: VerifyOptions): Promise<Ve
       }
     }
     all.push(...canon);
-    if (o.codec !== undefined) {
-      const codecs = await batchCodecs(lg.dataDir, o.topic, p.partition);
-      if (codecs) {
-        codecsSeen.push(...codecs);
-        const odd = codecs.filter((c) => c !== o.codec && c !== 'none');
-        assert.equal(odd.length, 0, `dump-log ${where}: batches should be ${o.codec} (or none), found ${[...new Set(odd)].join(', ')}`);
+    const batches = o.codec !== undefined || o.idempotent ? await dumpBatches(lg.dataDir, o.topic, p.partition) : null;
+    if (batches) {
+      let next = 0;
+      for (const b of batches) {
+        if (b.baseOffset !== next || b.lastOffset !== b.baseOffset + b.count - 1) {
+          assert.fail(`dump-log ${where}: batch ${JSON.stringify(b)} does not continue at offset ${next} with lastOffset = baseOffset + count - 1`);
+        }
+        next = b.lastOffset + 1;
+      }
+    }
+    if (batches && o.codec !== undefined) {
+      const codecs = batches.map((b) => b.codec);
+      codecsSeen.push(...codecs);
+      const odd = codecs.filter((c) => c !== o.codec && c !== 'none');
+      assert.equal(odd.length, 0, `dump-log ${where}: batches should be ${o.codec} (or none), found ${[...new Set(odd)].join(', ')}`);
+    }
+    if (batches && o.idempotent) {
+      const first = batches[0];
+      assert.ok(first.producerId >= 0 && first.producerEpoch >= 0, `dump-log ${where}: an idempotent producer's batch has producerId ${first.producerId} epoch ${first.producerEpoch}`);
+      let seq = 0;
+      for (const b of batches) {
+        if (b.producerId !== first.producerId || b.producerEpoch !== first.producerEpoch || b.baseSequence !== seq) {
+          assert.fail(
+            `dump-log ${where}: idempotent batches should share producerId ${first.producerId}/epoch ${first.producerEpoch} and have contiguous sequences; ` +
+              `expected baseSequence ${seq}, got batch ${JSON.stringify(b)}`,
+          );
+        }
+        seq += b.count;
       }
     }
   }
