@@ -39,6 +39,9 @@ class TaskRun {
   readonly badRecords: BadRecord[] = [];
   openBytes = 0;
   lastOffset: bigint;
+  /** Last offset of the previous batch that decoded, a floor for a corrupt one's offsets. */
+  previousLast: bigint | undefined;
+  pendingCorrupt: CorruptBatch | undefined;
   private readonly converter: RecordConverter;
   private readonly ctx: DataFileContext;
   private readonly maxFileBytes: number;
@@ -52,6 +55,16 @@ class TaskRun {
     this.converter = new RecordConverter(task, plan);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lastOffset = task.fromOffset - 1n;
+  }
+
+  /** Reports a pending corrupt batch now that the next batch's base offset (or the end) is known. */
+  settleCorrupt(nextBase: bigint | undefined): void {
+    if (!this.pendingCorrupt) return;
+    const corrupt = this.pendingCorrupt;
+    this.pendingCorrupt = undefined;
+    const covered = reportCorruptBatch(this, corrupt, nextBase);
+    if (covered > this.lastOffset) this.lastOffset = covered;
+    this.previousLast = nextBase !== undefined && nextBase > corrupt.first ? nextBase - 1n : corrupt.last;
   }
 
   bad(offset: bigint, reason: string): void {
@@ -100,30 +113,51 @@ class TaskRun {
   }
 }
 
-/** Every offset of a batch that could not be decoded, within the task's range. */
-function reportCorruptBatch(run: TaskRun, batch: SegmentBatch, first: bigint, last: bigint, err: unknown): void {
-  const from = first > run.task.fromOffset ? first : run.task.fromOffset;
-  const to = last < run.task.toOffset ? last : run.task.toOffset;
-  const reason = `record batch at byte ${batch.position} (offsets ${first}..${last}) cannot be decoded: ${describeError(err)}`;
-  for (let offset = from; offset <= to; offset++) run.bad(offset, reason);
+/**
+ * A batch that could not be decoded: every offset of it in the task's range is a bad record.
+ * Its offsets come from its own header, which a corruption may have hit too (BaseOffset is
+ * not even under the CRC), so they are bounded by the neighbours' offsets, which only grow
+ * along a segment: the report waits until the next batch (or the end) is seen.
+ */
+interface CorruptBatch {
+  first: bigint;
+  last: bigint;
+  reason: string;
+}
+
+/** Reports the batch's bad records; returns the last offset it can be taken to cover. */
+function reportCorruptBatch(run: TaskRun, corrupt: CorruptBatch, nextBase: bigint | undefined): bigint {
+  let from = corrupt.first > run.task.fromOffset ? corrupt.first : run.task.fromOffset;
+  if (run.previousLast !== undefined && from <= run.previousLast) from = run.previousLast + 1n;
+  let to = corrupt.last < run.task.toOffset ? corrupt.last : run.task.toOffset;
+  if (nextBase !== undefined && nextBase > from && to >= nextBase) to = nextBase - 1n;
+  for (let offset = from; offset <= to; offset++) run.bad(offset, corrupt.reason);
+  return to;
 }
 
 async function processBatch(run: TaskRun, batch: SegmentBatch, maxBatchBytes: number): Promise<void> {
   const header = readRecordBatchHeader(batch.bytes);
   const first = header.baseOffset;
   const last = first + BigInt(header.lastOffsetDelta);
-  if (last < run.task.fromOffset) return;
-  const covered = last < run.task.toOffset ? last : run.task.toOffset;
-  if (covered > run.lastOffset) run.lastOffset = covered;
-  // Transaction markers are log bookkeeping, not data.
-  if ((header.attributes & BatchAttributes.CONTROL) !== 0) return;
-  let records: KafkaRecord[];
-  try {
-    records = decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records;
-  } catch (err) {
-    reportCorruptBatch(run, batch, first, last, err);
+  run.settleCorrupt(first);
+  if (last < run.task.fromOffset) {
+    run.previousLast = last;
     return;
   }
+  // Transaction markers are log bookkeeping, not data.
+  const control = (header.attributes & BatchAttributes.CONTROL) !== 0;
+  let records: KafkaRecord[] = [];
+  try {
+    if (!control) records = decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records;
+  } catch (err) {
+    const reason = `record batch at byte ${batch.position} (offsets ${first}..${last}) cannot be decoded: ${describeError(err)}`;
+    run.pendingCorrupt = { first, last, reason };
+    return;
+  }
+  // Only a batch that decoded vouches for its LastOffsetDelta (a corrupt one is settled later).
+  const covered = last < run.task.toOffset ? last : run.task.toOffset;
+  if (covered > run.lastOffset) run.lastOffset = covered;
+  run.previousLast = last;
   await run.addRecords(records);
 }
 
@@ -135,10 +169,15 @@ export async function materialize(task: MaterializeTask, options: MaterializeOpt
     scan: for await (const batches of readBatchRange(task.segmentPath, task.position, task.length, options.readChunkBytes ?? DEFAULT_READ_CHUNK)) {
       for (const batch of batches) {
         // Offsets only grow along a segment: past toOffset nothing more is wanted.
-        if (batch.bytes.readBigInt64BE(0) > task.toOffset) break scan;
+        const base = batch.bytes.readBigInt64BE(0);
+        if (base > task.toOffset) {
+          run.settleCorrupt(base);
+          break scan;
+        }
         await processBatch(run, batch, maxBatchBytes);
       }
     }
+    run.settleCorrupt(undefined);
     await run.flushAll();
     await syncDirectory(task.outputDir);
   } catch (err) {

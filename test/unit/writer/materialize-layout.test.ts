@@ -50,7 +50,7 @@ test('pre-epoch timestamps floor to negative hours', async () => {
   assert.equal(result.files[0].columnStats[3].min, -1000n);
 });
 
-test('a corrupt batch makes each of its records bad; the batches around it still land', async () => {
+test('a corrupt batch makes each of its records bad, bounded by its neighbours; the batches around it still land', async () => {
   const dir = tempDir();
   const recs = (n: number, tag: string): RecordInput[] => Array.from({ length: n }, (_, i) => ({ value: v(`${tag}${i}`), timestamp: 1n }));
   const segment = writeSegment(dir, [
@@ -62,6 +62,8 @@ test('a corrupt batch makes each of its records bad; the batches around it still
   const bytes = readFileSync(segment.path);
   const b1 = segment.batches[1];
   bytes[b1.position + b1.size - 3] ^= 0x55;
+  // ...and its LastOffsetDelta claims far more records than it has: the next batch bounds it.
+  bytes.writeInt32BE(1000, b1.position + BatchLayout.LAST_OFFSET_DELTA);
   const b2 = segment.batches[2];
   bytes.fill(0x42, b2.position + BatchLayout.RECORDS + 4, b2.position + b2.size);
   const batch2 = bytes.subarray(b2.position, b2.position + b2.size);
@@ -70,7 +72,7 @@ test('a corrupt batch makes each of its records bad; the batches around it still
 
   const result = await materialize(task(segment, dir, { fromOffset: 3n }));
   assert.deepEqual(result.badRecords.map((r) => r.offset), [3n, 4n, 5n, 6n]);
-  assert.match(result.badRecords[0].reason, /record batch at byte \d+ \(offsets 2\.\.4\) cannot be decoded: .*CRC/);
+  assert.match(result.badRecords[0].reason, /record batch at byte \d+ \(offsets 2\.\.1002\) cannot be decoded: .*CRC/);
   assert.match(result.badRecords[2].reason, /offsets 5\.\.6\) cannot be decoded: .*zstd/);
   assert.deepEqual((await readRows(result.files[0].path)).map((r) => r._kafka_offset), [7n]);
   assert.equal(result.lastOffset, 7n);
