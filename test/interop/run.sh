@@ -205,6 +205,7 @@ else
   echo "$want" >"$FRANZ.stamp"
 fi
 
+bash "$HERE/install-table-readers.sh" || die "table readers: pyiceberg, pyspark, iceberg-spark-runtime (install-table-readers.sh)"
 log "install phase: $((SECONDS - INSTALL_T0)) s"
 [ "$INSTALL_ONLY" -eq 1 ] && exit 0
 

@@ -370,6 +370,8 @@ describe('Iceberg tables read back by pyiceberg and Spark 3.5 through the REST c
   let failed = false;
   let json: Produced;
   let raw: Produced;
+  /** spark_query.py's RESULT, for the metadata-table test. */
+  let sparkResult: any;
   const uri = () => `http://127.0.0.1:${lg!.httpPort}`;
 
   /** Runs a test body; on failure appends the end of the server log and keeps the work dir. */
@@ -513,6 +515,7 @@ describe('Iceberg tables read back by pyiceberg and Spark 3.5 through the REST c
       );
       assertSucceeded(r, 'pyspark (spark_query.py)');
       const res = resultLine(r.stdout, 'spark_query.py');
+      sparkResult = res;
       writeFileSync(path.join(workDir, 'spark.json'), JSON.stringify(res, null, 2));
       assert.match(res.sparkVersion, /^3\.5\./, 'Spark version');
       assert.ok(res.namespaces.includes('kafka'), `Spark: SHOW NAMESPACES IN lakegate should list kafka: ${JSON.stringify(res.namespaces)}`);
@@ -522,9 +525,25 @@ describe('Iceberg tables read back by pyiceberg and Spark 3.5 through the REST c
         assert.equal(t.count, p.expected.size, `Spark: SELECT count(*) FROM lakegate.${p.table}`);
         assert.equal(t.partition.rows, p.perPartition[FILTER_PARTITION], `Spark: SELECT count(*) FROM lakegate.${p.table} WHERE _kafka_partition = ${FILTER_PARTITION}`);
         assert.equal(t.tsFrom.rows, p.countTsFrom, `Spark: SELECT count(*) FROM lakegate.${p.table} WHERE _kafka_timestamp >= timestamp_micros(${p.tsFrom})`);
-        const groups = Object.fromEntries(Object.entries(t.groups as Record<string, { rows: number; unique: number; min: number; max: number }>));
+        const groups = t.groups as Record<string, { rows: number; unique: number; min: number; max: number }>;
         checkOffsets({ rows: t.count, uniquePairs: Object.values(groups).reduce((s, g) => s + g.unique, 0), partitions: groups }, p, 'Spark');
         compareRows(t.rowsFile, p, 'Spark');
+      }
+    }),
+  );
+
+  test(
+    'Spark 3.5: Iceberg metadata tables <table>.snapshots and <table>.files through the REST catalog',
+    guarded(async () => {
+      assert.ok(sparkResult, 'the Spark run above did not produce a result');
+      for (const p of [json, raw]) {
+        const m = sparkResult.tables[p.table].metadataTables as Record<string, { rows?: number; recordCount?: number; query?: string; error?: string }>;
+        for (const v of Object.values(m)) {
+          if (v.error !== undefined) assert.fail(`Spark: ${v.query} failed:\n${v.error}`);
+        }
+        assert.ok(m.snapshots.rows! >= 1, `Spark: lakegate.${p.table}.snapshots should list at least one snapshot`);
+        assert.ok(m.files.rows! >= 1, `Spark: lakegate.${p.table}.files should list data files`);
+        assert.equal(m.files.recordCount, p.expected.size, `Spark: sum(record_count) of lakegate.${p.table}.files should equal the records acknowledged`);
       }
     }),
   );

@@ -104,7 +104,7 @@ def main():
         "partitionSpec": str(table.spec()),
         "snapshotId": None if snap is None else snap.snapshot_id,
         "snapshots": len(meta.snapshots),
-        "snapshotSummary": None if snap is None else snap.summary.model_dump(mode="json") if hasattr(snap.summary, "model_dump") else str(snap.summary),
+        "snapshotSummary": None if snap is None or snap.summary is None else snap.summary.model_dump(mode="json"),
         "dataFiles": len(files),
         "filtered": filtered,
         "seconds": round(time.monotonic() - t0, 2),
