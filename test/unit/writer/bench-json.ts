@@ -1,18 +1,21 @@
 /**
  * Throughput of JSON values into Parquet on one thread (what one pool worker sustains):
- * `node dist/test/unit/writer/bench-json.js [MB] [codec]`. Not a test: prints MB/s of JSON
- * value bytes, end to end from the segment file to fsynced Parquet files, per wall second and
- * per CPU second of this process (the latter is what counts on a shared, busy machine).
+ * `node dist/test/unit/writer/bench-json.js [MB] [codec] [workers]`. Not a test: prints MB/s
+ * of JSON value bytes, end to end from the segment file to fsynced Parquet files, per wall
+ * second and per CPU second of this process (what counts on a shared, busy machine). With
+ * workers > 0 the range is split into that many tasks run on a WriterPool of that size.
  */
 import { rmSync } from 'node:fs';
 import { CompressionCodec } from '../../../src/protocol/records/compression/index.js';
 import type { EncodeBatchInput } from '../../../src/protocol/records/records.js';
 import { materialize } from '../../../src/writer/materialize.js';
+import { WriterPool } from '../../../src/writer/pool.js';
 import type { JsonColumnSpec } from '../../../src/writer/task.js';
 import { jsonSchema, prng, task, tempDir, writeSegment } from './support.js';
 
 const targetMB = Number(process.argv[2] ?? 100);
 const codec = CompressionCodec[(process.argv[3] ?? 'Lz4') as keyof typeof CompressionCodec];
+const workers = Number(process.argv[4] ?? 0);
 
 const specs: JsonColumnSpec[] = [
   { fieldId: 10, name: 'order_id', path: 'order_id', type: 'long' },
@@ -56,6 +59,36 @@ while (bytes < targetMB * 1e6) {
 }
 const segment = writeSegment(dir, batches);
 const t = task(segment, `${dir}/out`, { valueFormat: 'json', jsonColumns: specs, schema: jsonSchema(specs), partitionBy: 'hour' });
+
+// Calibration on a shared machine: JSON.parse alone over the same values, per CPU second.
+{
+  const cpuStart = process.cpuUsage();
+  let parsed = 0;
+  for (const batch of batches) for (const r of batch.records) parsed += JSON.parse(r.value!.toString('utf8')) ? 1 : 0;
+  const cpu = process.cpuUsage(cpuStart);
+  console.log(`calibration: JSON.parse alone = ${(bytes / 1e6 / ((cpu.user + cpu.system) / 1e6)).toFixed(1)} MB/CPU-s (${parsed} docs)`);
+}
+
+if (workers > 0) {
+  const pool = new WriterPool({ size: workers });
+  const per = Math.ceil(segment.batches.length / workers);
+  const tasks = Array.from({ length: workers }, (_, w) => {
+    const group = segment.batches.slice(w * per, (w + 1) * per);
+    const first = group[0];
+    const last = group[group.length - 1];
+    return { ...t, position: first.position, length: last.position + last.size - first.position };
+  });
+  for (let round = 0; round < 3; round++) {
+    const start = process.hrtime.bigint();
+    const results = await Promise.all(tasks.map((task, w) => pool.run({ ...task, filePrefix: `p${round}-${w}` })));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const rows = results.reduce((s, r) => s + r.rowCount, 0);
+    console.log(`pool of ${workers}, round ${round}: ${rows} rows, ${(bytes / 1e6).toFixed(1)} MB JSON in ${seconds.toFixed(2)} s wall = ${(bytes / 1e6 / seconds).toFixed(1)} MB/s`);
+  }
+  await pool.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 for (let round = 0; round < 3; round++) {
   const start = process.hrtime.bigint();
