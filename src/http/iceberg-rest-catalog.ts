@@ -256,7 +256,9 @@ export const icebergRestCatalog: FastifyPluginAsync<IcebergRestCatalogOptions> =
     const name = request.params.table;
     const loaded = await catalog.loadTable(ns, name);
     if (loaded) return loaded;
-    await requireNamespace(ns);
+    // Always NoSuchTableException, even when the namespace is missing too: the spec lists no
+    // other 404 for LoadTable, and Iceberg's Java client relies on it to fall back from
+    // `ns.table.snapshots` (a table in namespace ns.table) to the metadata table `snapshots`.
     throw new IcebergRestError(404, 'NoSuchTableException', `Table does not exist: ${showNamespace(ns)}.${name}`);
   }
 

@@ -43,7 +43,7 @@ export const SystemColumn = {
   TIMESTAMP: { id: 3, name: '_kafka_timestamp' },
   KEY: { id: 4, name: '_kafka_key' },
   HEADERS: { id: 5, name: '_kafka_headers' },
-  /** ids 6 and 7 are the element and its fields of the headers list. */
+  /** ids 6, 7 and 8 are the element of the headers list and its key and value fields. */
   HEADERS_ELEMENT: 6,
   HEADER_KEY: 7,
   HEADER_VALUE: 8,

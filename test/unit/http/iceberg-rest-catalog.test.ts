@@ -191,13 +191,16 @@ test('HEAD /v1/namespaces/{ns}/tables/{table}: 204 or 404, no body', async () =>
   await app.close();
 });
 
-test('unknown table: 404 NoSuchTableException; table in an unknown namespace: NoSuchNamespaceException', async () => {
+test('unknown table: 404 NoSuchTableException, also in an unknown namespace (Java falls back to metadata tables on it)', async () => {
   const { app } = setup();
   let res = await app.inject({ method: 'GET', url: '/v1/namespaces/kafka/tables/nope' });
   const msg = assertIcebergError(res, 404, 'NoSuchTableException');
   assert.match(msg, /kafka\.nope/);
   res = await app.inject({ method: 'GET', url: '/v1/namespaces/ghost/tables/nope' });
-  assertIcebergError(res, 404, 'NoSuchNamespaceException');
+  assertIcebergError(res, 404, 'NoSuchTableException');
+  // What Spark asks first for `lakegate.kafka.orders.snapshots`.
+  res = await app.inject({ method: 'GET', url: '/v1/namespaces/kafka%1Forders/tables/snapshots' });
+  assertIcebergError(res, 404, 'NoSuchTableException');
   res = await app.inject({ method: 'GET', url: '/v1/namespaces/kafka/tables/orders?snapshots=some' });
   assertIcebergError(res, 400, 'BadRequestException');
   await app.close();
