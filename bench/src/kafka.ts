@@ -1,0 +1,187 @@
+// Apache Kafka for the comparison: jars from Maven Central (bench/kafka/pom.xml) cached under
+// bench/.cache/kafka-<version>/libs, and a single-node KRaft broker+controller on loopback
+// started the way Kafka's own scripts start it (same heap, same G1 flags, stock server.properties).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort, log, run, spawnLogged, type Spawned } from './util.js';
+import { BENCH_DIR, CACHE_DIR } from './paths.js';
+
+const POM_DIR = join(BENCH_DIR, 'kafka');
+
+/** kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS. */
+export const JVM_PERFORMANCE_OPTS = [
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-Djava.awt.headless=true',
+];
+/** kafka-server-start.sh's KAFKA_HEAP_OPTS. */
+export const BROKER_HEAP = ['-Xmx1G', '-Xms1G'];
+/** kafka-producer-perf-test.sh's KAFKA_HEAP_OPTS. */
+export const PERF_HEAP = ['-Xmx512M'];
+
+export interface KafkaDist {
+  version: string;
+  libsDir: string;
+  classpath: string;
+}
+
+function cmpVersion(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+function cachedVersions(): string[] {
+  if (!existsSync(CACHE_DIR)) return [];
+  return readdirSync(CACHE_DIR)
+    .map((d) => /^kafka-(4\.\d+\.\d+)$/.exec(d)?.[1])
+    .filter((v): v is string => !!v && existsSync(join(CACHE_DIR, `kafka-${v}`, 'libs', '.complete')))
+    .sort(cmpVersion);
+}
+
+/**
+ * The newest 4.x release whose broker (kafka_2.13) and tools (kafka-tools) jars are both
+ * published, asked of Maven with the versions plugin (the pom's 4.0.0 is the floor).
+ */
+async function newestKafka4(): Promise<string> {
+  const r = await run(
+    'mvn',
+    ['-B', '-U', '-f', join(POM_DIR, 'pom.xml'), 'org.codehaus.mojo:versions-maven-plugin:2.18.0:display-dependency-updates', '-DallowMajorUpdates=false'],
+    { timeoutMs: 300_000 },
+  );
+  if (r.code !== 0) throw new Error(`mvn version check failed:\n${r.stdout.slice(-2000)}`);
+  const newest = (artifact: string) =>
+    new RegExp(`org\\.apache\\.kafka:${artifact} \\.+ \\S+ -> (4\\.\\d+\\.\\d+)\\b`).exec(r.stdout)?.[1] ?? '4.0.0';
+  const broker = newest('kafka_2\\.13');
+  const tools = newest('kafka-tools');
+  if (broker !== tools) log(`newest kafka_2.13 is ${broker}, newest kafka-tools is ${tools}: using the older`);
+  return cmpVersion(broker, tools) <= 0 ? broker : tools;
+}
+
+function dist(version: string): KafkaDist {
+  const libsDir = join(CACHE_DIR, `kafka-${version}`, 'libs');
+  const jars = readdirSync(libsDir).filter((f) => f.endsWith('.jar'));
+  return { version, libsDir, classpath: jars.map((j) => join(libsDir, j)).join(':') };
+}
+
+/** Resolves (once) and returns the Kafka jars. `wanted` pins a version; otherwise the newest 4.x. */
+export async function ensureKafka(wanted?: string): Promise<KafkaDist> {
+  let version = wanted;
+  if (!version) {
+    try {
+      version = await newestKafka4();
+    } catch (err) {
+      const cached = cachedVersions().pop();
+      if (!cached) throw err;
+      log(`cannot ask Maven for the newest Kafka (${(err as Error).message.split('\n')[0]}); using cached ${cached}`);
+      version = cached;
+    }
+  }
+  const libsDir = join(CACHE_DIR, `kafka-${version}`, 'libs');
+  if (existsSync(join(libsDir, '.complete'))) return dist(version);
+  log(`fetching Apache Kafka ${version} jars into ${libsDir}`);
+  mkdirSync(libsDir, { recursive: true });
+  const r = await run(
+    'mvn',
+    ['-B', '-f', join(POM_DIR, 'pom.xml'), `-Dkafka.version=${version}`, `-Dlibs.dir=${libsDir}`, 'dependency:copy-dependencies'],
+    { timeoutMs: 900_000 },
+  );
+  if (r.code !== 0) {
+    throw new Error(`cannot resolve Kafka ${version} from Maven (pin another with --kafka-version):\n${r.stdout.slice(-3000)}`);
+  }
+  writeFileSync(join(libsDir, '.complete'), `${new Date().toISOString()}\n`);
+  return dist(version);
+}
+
+export async function javaVersion(): Promise<string> {
+  const r = await run('java', ['-version']);
+  return (/version "([^"]+)"/.exec(r.stderr)?.[1] ?? 'unknown').trim();
+}
+
+/** Java tool arguments (ProducerPerformance, TopicCommand) as kafka-run-class.sh builds them. */
+export function toolJvmArgs(k: KafkaDist, heap: string[]): string[] {
+  return [...heap, ...JVM_PERFORMANCE_OPTS, `-Dlog4j2.configurationFile=${join(POM_DIR, 'log4j2-tools.properties')}`, '-cp', k.classpath];
+}
+
+/** A Kafka topic id / cluster id: 16 random bytes, base64url, never starting with '-'. */
+function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export interface KafkaServer {
+  proc: Spawned;
+  bootstrap: string;
+  dir: string;
+}
+
+/** Formats a fresh log dir and starts a combined broker+controller; resolves once it serves. */
+export async function startKafka(k: KafkaDist, dir: string, logFile: string): Promise<KafkaServer> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const port = await freePort();
+  const cport = await freePort();
+  // Kafka 4.x config/server.properties, with ports and log.dirs filled in.
+  const props = [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.bootstrap.servers=127.0.0.1:${cport}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
+    'inter.broker.listener.name=PLAINTEXT',
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'num.network.threads=3',
+    'num.io.threads=8',
+    'socket.send.buffer.bytes=102400',
+    'socket.receive.buffer.bytes=102400',
+    'socket.request.max.bytes=104857600',
+    `log.dirs=${join(dir, 'data')}`,
+    'num.partitions=1',
+    'num.recovery.threads.per.data.dir=1',
+    'offsets.topic.replication.factor=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'log.retention.hours=168',
+    'log.segment.bytes=1073741824',
+    'log.retention.check.interval.ms=300000',
+  ];
+  const propsFile = join(dir, 'server.properties');
+  writeFileSync(propsFile, props.join('\n') + '\n');
+  const cp = ['-cp', k.classpath];
+  const log4j = `-Dlog4j2.configurationFile=${join(POM_DIR, 'log4j2-server.properties')}`;
+  const fmt = await run(
+    'java',
+    [...toolJvmArgs(k, ['-Xmx256M']), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', propsFile],
+    { timeoutMs: 120_000 },
+  );
+  if (fmt.code !== 0) throw new Error(`kafka storage format failed:\n${fmt.stdout}\n${fmt.stderr}`);
+  const proc = spawnLogged(
+    'java',
+    [
+      ...BROKER_HEAP,
+      ...JVM_PERFORMANCE_OPTS,
+      `-Xlog:gc*:file=${join(dir, 'logs', 'kafkaServer-gc.log')}:time,tags:filecount=10,filesize=100M`,
+      `-Dkafka.logs.dir=${join(dir, 'logs')}`,
+      log4j,
+      ...cp,
+      'kafka.Kafka',
+      propsFile,
+    ],
+    logFile,
+  );
+  await proc.waitFor(/Kafka Server started/, 120_000);
+  return { proc, bootstrap: `127.0.0.1:${port}`, dir };
+}

@@ -1,0 +1,70 @@
+// lakegate under test: the built server (dist/src/cli.js) with a fresh data dir.
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, log, run, spawnLogged, type Spawned } from './util.js';
+import { CACHE_DIR, ROOT } from './paths.js';
+
+export type Fsync = 'before-ack' | 'interval';
+
+export interface LakegateServer {
+  proc: Spawned;
+  bootstrap: string;
+  dir: string;
+}
+
+export interface LakegateOptions {
+  /** the lakegate checkout to run (built: dist/src/cli.js) */
+  root: string;
+  fsync: Fsync;
+  /** write a V8 CPU profile (node --cpu-prof) into this directory when the server exits */
+  cpuProfDir?: string;
+}
+
+export async function startLakegate(dir: string, logFile: string, o: LakegateOptions): Promise<LakegateServer> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const httpPort = await freePort();
+  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const proc = spawnLogged(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(o.root, 'dist', 'src', 'cli.js'),
+      'serve',
+      '--host', '127.0.0.1',
+      '--kafka-port', String(port),
+      '--http-port', String(httpPort),
+      '--data-dir', join(dir, 'data'),
+      '--fsync', o.fsync,
+    ],
+    logFile,
+    { cwd: dir },
+  );
+  const line = await proc.waitFor(/lakegate ready kafka=/, 60_000);
+  const bound = /kafka=([\d.]+:\d+)/.exec(line)?.[1] ?? `127.0.0.1:${port}`;
+  return { proc, bootstrap: bound, dir };
+}
+
+/**
+ * Builds a committed revision of lakegate into bench/.cache/lakegate-<sha> (git archive + tsc,
+ * node_modules linked from this checkout), so a run measures that commit and not whatever is
+ * half-edited in the working tree. Returns the directory and the full commit id.
+ */
+export async function buildRevision(rev: string): Promise<{ root: string; commit: string }> {
+  const r = await run('git', ['-C', ROOT, 'rev-parse', '--verify', `${rev}^{commit}`]);
+  const commit = r.stdout.trim();
+  if (r.code !== 0 || !/^[0-9a-f]{40}$/.test(commit)) throw new Error(`unknown revision ${rev}`);
+  const dir = join(CACHE_DIR, `lakegate-${commit.slice(0, 12)}`);
+  if (existsSync(join(dir, '.built'))) return { root: dir, commit };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  log(`building lakegate ${commit.slice(0, 12)} in ${dir}`);
+  const x = await run('bash', ['-c', `git -C "${ROOT}" archive ${commit} | tar -x -C "${dir}"`]);
+  if (x.code !== 0) throw new Error(`git archive failed: ${x.stderr}`);
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { timeoutMs: 600_000 });
+  if (!existsSync(join(dir, 'dist', 'src', 'cli.js'))) throw new Error(`build of ${commit} failed:\n${tsc.stdout}`);
+  if (tsc.code !== 0) log(`warning: tsc reported errors building ${commit.slice(0, 12)} (output was still emitted)`);
+  writeFileSync(join(dir, '.built'), `${commit}\n`);
+  return { root: dir, commit };
+}

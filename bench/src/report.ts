@@ -1,0 +1,200 @@
+// Turns the runs into the result entries (JSON), a markdown report and the targets check.
+import type { GroupResult, RunRecord, ServerName } from './runner.js';
+import { BASELINE, describe, LAKEGATE_MODES, type ModeLabel } from './scenarios.js';
+import { median } from './util.js';
+import { BROKER_HEAP, JVM_PERFORMANCE_OPTS, PERF_HEAP } from './kafka.js';
+
+export interface Entry {
+  scenario: string;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  lakegate: number | null;
+  kafka: number | null;
+  /** lakegate / kafka, the median of the per-pair ratios */
+  ratio: number | null;
+}
+
+/** Per-pair detail kept beside an entry (for the markdown and the raw file), not in the JSON. */
+export interface Detail {
+  entry: Entry;
+  pairs: { lakegate: number; kafka: number; ratio: number }[];
+  what: string;
+}
+
+interface Metric {
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  get: (r: RunRecord) => number;
+  digits: number;
+}
+
+const M = {
+  recs: { metric: 'throughput', unit: 'records/s', better: 'higher', get: (r) => r.perf.recordsPerSec, digits: 0 },
+  mbs: { metric: 'throughput-bytes', unit: 'MB/s', better: 'higher', get: (r) => r.perf.mbPerSec, digits: 2 },
+  cpu: { metric: 'cpu-s-per-gb', unit: 's/GB', better: 'lower', get: (r) => r.cpuSecondsPerGB, digits: 2 },
+  rss: { metric: 'rss-peak', unit: 'MB', better: 'lower', get: (r) => r.peakRssMB, digits: 0 },
+  p50: { metric: 'p50-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p50Ms, digits: 1 },
+  p99: { metric: 'p99-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p99Ms, digits: 1 },
+  p999: { metric: 'p99.9-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p999Ms, digits: 1 },
+} satisfies Record<string, Metric>;
+
+const round = (x: number, d: number) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
+
+function detail(scenario: string, what: string, g: GroupResult, mode: ModeLabel, m: Metric): Detail {
+  const pairs: Detail['pairs'] = [];
+  const byRound = (server: ServerName) => new Map(g.runs.filter((r) => r.server === server).map((r) => [r.round, r]));
+  const ks = byRound('kafka');
+  for (const [i, l] of byRound(mode)) {
+    const k = ks.get(i);
+    if (!k) continue;
+    pairs.push({ lakegate: m.get(l), kafka: m.get(k), ratio: m.get(l) / m.get(k) });
+  }
+  return {
+    what,
+    pairs,
+    entry: {
+      scenario,
+      metric: m.metric,
+      unit: m.unit,
+      better: m.better,
+      lakegate: round(median(pairs.map((p) => p.lakegate)), m.digits),
+      kafka: round(median(pairs.map((p) => p.kafka)), m.digits),
+      ratio: round(median(pairs.map((p) => p.ratio)), 3),
+    },
+  };
+}
+
+/** The materialization hook: the Iceberg tables are not built yet, so nothing is measured. */
+export function materialization(): Detail {
+  return {
+    what: 'records produced -> committed to an Iceberg table (needs the Iceberg tables issue): NOT MEASURED YET',
+    pairs: [],
+    entry: { scenario: 'materialization', metric: 'not measured yet', unit: 's', better: 'lower', lakegate: null, kafka: null, ratio: null },
+  };
+}
+
+export function buildDetails(groups: GroupResult[]): Detail[] {
+  const out: Detail[] = [];
+  for (const g of groups) {
+    for (const mode of LAKEGATE_MODES) {
+      const label = `lakegate ${mode.label} vs Kafka`;
+      if (g.group.kind === 'throughput') {
+        const sc = `${g.group.id}-${mode.label}`;
+        for (const m of [M.recs, M.mbs, M.cpu, M.rss]) out.push(detail(sc, `${describe(g.group)}; ${label}`, g, mode.label, m));
+      } else {
+        const sfx = mode.label === 'sync' ? '' : `-${mode.label}`;
+        const what = `${describe(g.group)} at ${g.rate} rec/s; ${label}`;
+        out.push(detail(`latency-p50-half-rate${sfx}`, what, g, mode.label, M.p50));
+        out.push(detail(`latency-p99-half-rate${sfx}`, what, g, mode.label, M.p99));
+        out.push(detail(`latency-p99.9-half-rate${sfx}`, what, g, mode.label, M.p999));
+      }
+    }
+  }
+  const base = groups.find((g) => g.group.id === BASELINE);
+  if (base) {
+    for (const mode of LAKEGATE_MODES) {
+      const sfx = mode.label === 'sync' ? '' : `-${mode.label}`;
+      const what = `during ${BASELINE}-${mode.label}`;
+      out.push(detail(`rss-peak${sfx}`, what, base, mode.label, M.rss));
+      out.push(detail(`cpu-s-per-gb${sfx}`, what, base, mode.label, M.cpu));
+    }
+  }
+  out.push(materialization());
+  return out;
+}
+
+export interface Target {
+  scenario: string;
+  unit: string;
+  text: string;
+  check: (e: Entry) => boolean;
+}
+
+export const TARGETS: Target[] = [
+  { scenario: `${BASELINE}-sync`, unit: 'records/s', text: 'lakegate >= 1.0x Kafka', check: (e) => (e.ratio ?? 0) >= 1.0 },
+  { scenario: `${BASELINE}-relaxed`, unit: 'records/s', text: 'lakegate >= 1.3x Kafka', check: (e) => (e.ratio ?? 0) >= 1.3 },
+  { scenario: 'latency-p99-half-rate', unit: 'ms', text: 'lakegate <= Kafka', check: (e) => (e.ratio ?? Infinity) <= 1.0 },
+  { scenario: 'rss-peak', unit: 'MB', text: 'lakegate <= 300 MB and <= Kafka', check: (e) => (e.lakegate ?? Infinity) <= 300 && (e.ratio ?? Infinity) <= 1 },
+  { scenario: 'cpu-s-per-gb', unit: 's/GB', text: 'lakegate <= Kafka', check: (e) => (e.ratio ?? Infinity) <= 1 },
+];
+
+const fmt = (x: number | null, d = 2) =>
+  x === null ? 'n/a' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toFixed(d)));
+
+export interface ReportMeta {
+  title: string;
+  command: string;
+  started: string;
+  minutes: number;
+  env: Record<string, string>;
+  settings: string[];
+  loadNote: string;
+  files: { json: string; svg: string; runs: string };
+}
+
+export function markdown(details: Detail[], groups: GroupResult[], meta: ReportMeta): string {
+  const L: string[] = [];
+  L.push(`# ${meta.title}`, '');
+  L.push(`\`${meta.command}\`, started ${meta.started}, ${meta.minutes.toFixed(1)} min. ` +
+    `JSON: [${meta.files.json}](${meta.files.json}), chart: [${meta.files.svg}](${meta.files.svg}), every run: [${meta.files.runs}](${meta.files.runs}).`, '');
+  L.push('| | |', '|---|---|');
+  for (const [k, v] of Object.entries(meta.env)) L.push(`| ${k} | ${v} |`);
+  L.push('');
+  if (meta.loadNote) L.push(`> ${meta.loadNote}`, '');
+  L.push(`![throughput and latency, lakegate beside Kafka](${meta.files.svg})`, '');
+
+  const byName = new Map(details.map((d) => [`${d.entry.scenario}|${d.entry.unit}`, d]));
+  L.push('## Targets', '');
+  L.push('| scenario | lakegate | Kafka | ratio (median of pairs) | target | met |', '|---|---|---|---|---|---|');
+  for (const t of TARGETS) {
+    const d = byName.get(`${t.scenario}|${t.unit}`);
+    if (!d) {
+      L.push(`| \`${t.scenario}\` | not run | | | ${t.text} | |`);
+      continue;
+    }
+    const e = d.entry;
+    L.push(`| \`${t.scenario}\` | ${fmt(e.lakegate)} ${e.unit} | ${fmt(e.kafka)} ${e.unit} | ${fmt(e.ratio, 3)} | ${t.text} | ${t.check(e) ? 'yes' : '**no**'} |`);
+  }
+  L.push('');
+
+  L.push('## All results', '');
+  L.push('ratio = lakegate / Kafka, the median of the per-pair ratios; lakegate and Kafka columns are medians of the runs.', '');
+  L.push('| scenario | metric | lakegate | Kafka | ratio | better | per-pair ratios |', '|---|---|---|---|---|---|---|');
+  for (const d of details) {
+    const e = d.entry;
+    const pr = d.pairs.map((p) => p.ratio.toFixed(2)).join(', ');
+    L.push(`| \`${e.scenario}\` | ${e.metric} (${e.unit}) | ${fmt(e.lakegate)} | ${fmt(e.kafka)} | ${fmt(e.ratio, 3)} | ${e.better} | ${pr} |`);
+  }
+  L.push('');
+  L.push('## Scenarios', '');
+  L.push('| group | workload | records per run | runs (pairs) |', '|---|---|---|---|');
+  for (const g of groups) {
+    const rate = g.rate > 0 ? ` at ${g.rate.toLocaleString('en-US')} rec/s` : ' as fast as possible';
+    L.push(`| \`${g.group.id}\` | ${describe(g.group)}${rate} (${g.group.what}) | ${g.records.toLocaleString('en-US')} | ${g.runs.filter((r) => r.server === 'kafka').length} |`);
+  }
+  L.push('');
+  L.push('## Method', '');
+  for (const s of meta.settings) L.push(`- ${s}`);
+  L.push('');
+  return L.join('\n');
+}
+
+/** How the numbers were made, for the report. */
+export function methodNotes(seconds: number, runsFile: string): string[] {
+  return [
+    `Servers: each group starts a fresh Kafka (new log dir formatted with \`StorageTool format --standalone\`), a fresh lakegate \`--fsync before-ack\` ("sync", the default) and a fresh lakegate \`--fsync interval\` ("relaxed"), each with a new data dir. All three stay up for the group; only one is driven at a time, in the order Kafka, sync, relaxed, round after round. Pair i = (Kafka run i, lakegate run i).`,
+    `Fairness: Kafka does not fsync per request by default (flush.messages/flush.ms unset; the OS writes back). "sync" lakegate answers acks=1/all after fdatasync (group commit); "relaxed" lakegate answers once the write is in the OS and fdatasyncs every 1 s, which is still more syncing than Kafka's default. Both are compared with the same Kafka run.`,
+    `Kafka: the stock KRaft \`config/server.properties\` of 4.x (num.network.threads=3, num.io.threads=8, 1 GiB segments, ...) with loopback ports; JVM as \`kafka-server-start.sh\` runs it: ${[...BROKER_HEAP, ...JVM_PERFORMANCE_OPTS].join(' ')}, GC log to a file, INFO logging to the captured console.`,
+    `Client: \`org.apache.kafka.tools.ProducerPerformance\` from the same kafka-tools jar, one JVM per producer process (${PERF_HEAP.join(' ')} and the same G1 flags, as \`kafka-producer-perf-test.sh\`), \`--producer-props bootstrap.servers=... acks=... compression.type=...\` (acks=1 adds enable.idempotence=false; acks=all keeps the Java default, idempotence on), every other producer setting at its default. The payload is ProducerPerformance's: one random A-Z record reused for every record.`,
+    `Warm-up: one unmeasured run of 96 MiB per server per group (JIT, page cache, first allocations). Records per measured run: Kafka's warm-up rate x ${seconds} s, the same count for both servers.`,
+    `Each run: a fresh topic with the group's partition count created through the same admin client on both servers (kafkajs CreateTopics), \`sync\` so the previous run's writeback does not land in it, a wait for the machine to be quiet (it is shared), the run, then DeleteTopics. The per-run "other work" share in ${runsFile} says how much foreign CPU use overlapped each run.`,
+    `Throughput: ProducerPerformance's records/sec and MB/sec (several processes: summed). Latency: its send-to-ack percentiles (worst process), including the producer's own batching (linger.ms=5).`,
+    `Latency scenario: fixed rate = half the median Kafka records/s of ${BASELINE}, same workload; records = rate x ${seconds} s.`,
+    `Server CPU: utime+stime (+ reaped children) of the server process from /proc/<pid>/stat between producer start and exit, divided by the payload produced (records x record size, 1 GB = 10^9 B). Peak RSS: the highest VmRSS sampled every 100 ms during the run.`,
+    `rss-peak / cpu-s-per-gb (the targets) are measured during ${BASELINE}-sync, the "-relaxed" ones during ${BASELINE}-relaxed; every throughput scenario also lists its own.`,
+    `Ratios: lakegate / Kafka for every pair, then the median; the lakegate and Kafka columns are medians of their runs. "better" says which direction wins.`,
+    `Materialization (records to Iceberg/Delta tables) is a marked hook in bench/src/report.ts: not measured yet, reported as null.`,
+  ];
+}

@@ -1,0 +1,210 @@
+// Runs one group: fresh servers, a warm-up per server, then rounds of Kafka, lakegate (sync),
+// lakegate (relaxed) with a fresh topic per run.
+import { readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTopic, deleteTopic } from './admin.js';
+import { startKafka, type KafkaDist } from './kafka.js';
+import { startLakegate } from './lakegate.js';
+import { runPerf, type PerfConfig, type PerfResult } from './perf.js';
+import { machineCpu, ProcSampler, type Usage } from './procstat.js';
+import { describe, LAKEGATE_MODES, type Group, type LakegateMode } from './scenarios.js';
+import { log, median, run, sleep, stop, type Spawned } from './util.js';
+
+export type ServerName = 'kafka' | 'sync' | 'relaxed';
+
+export interface RunRecord {
+  group: string;
+  round: number;
+  server: ServerName;
+  perf: PerfResult;
+  usage: Usage;
+  /** payload bytes produced (records x record size) */
+  bytes: number;
+  cpuSecondsPerGB: number;
+  peakRssMB: number;
+  /** 1-minute load average before and after the run */
+  load: [number, number];
+  /** fraction of all CPUs busy during the run, from /proc/stat (server + producer + anything else) */
+  machineBusy: number;
+  /** CPU seconds used during the run by everything but the server and the producer(s) */
+  otherCpuSeconds: number;
+  /** ... as a fraction of the machine's CPU time during the run */
+  otherShare: number;
+  /** seconds spent waiting for the machine to be quiet before the run, and how busy it was then */
+  quietWait: { seconds: number; busy: number };
+}
+
+export interface GroupResult {
+  group: Group;
+  records: number;
+  /** the fixed rate of a latency group (records/s), -1 for max */
+  rate: number;
+  runs: RunRecord[];
+}
+
+export interface RunOptions {
+  kafka: KafkaDist;
+  workDir: string;
+  pairs: number;
+  seconds: number;
+  lakegateRoot: string;
+  keep: boolean;
+  /** half of this is the latency groups' rate; measured here when undefined */
+  kafkaMaxRate?: number;
+  /** node --cpu-prof directory for the lakegate servers */
+  cpuProfDir?: string;
+  /** wait up to this many seconds before a run for the machine to be quiet (others' work) */
+  quietWaitSeconds: number;
+}
+
+interface Server {
+  name: ServerName;
+  bootstrap: string;
+  proc: Spawned;
+}
+
+function loadavg(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/**
+ * The machine is shared: waits (up to maxSeconds) until less than a quarter of its CPU is busy
+ * over one second, so that no other work overlaps the run. Returns the wait and the last load.
+ */
+async function waitQuiet(maxSeconds: number): Promise<{ seconds: number; busy: number }> {
+  const t0 = performance.now();
+  let busy = 0;
+  for (;;) {
+    const a = machineCpu();
+    await sleep(1000);
+    const b = machineCpu();
+    busy = (b.busy - a.busy) / Math.max(1e-9, b.total - a.total);
+    const waited = (performance.now() - t0) / 1000;
+    if (busy < 0.25 || waited >= maxSeconds) return { seconds: Math.round(waited), busy: Number(busy.toFixed(2)) };
+  }
+}
+
+/** Writeback of the previous run's data must not land in the next run. */
+async function settle(o: RunOptions): Promise<{ seconds: number; busy: number }> {
+  await run('sync', []);
+  await sleep(500);
+  return waitQuiet(o.quietWaitSeconds);
+}
+
+/** Starts the group's servers: Kafka and one lakegate per sync mode. */
+export async function startServers(o: RunOptions, dir: string, modes: readonly LakegateMode[] = LAKEGATE_MODES, withKafka = true): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    if (withKafka) {
+      const k = await startKafka(o.kafka, join(dir, 'kafka'), join(dir, 'kafka.log'));
+      servers.push({ name: 'kafka', bootstrap: k.bootstrap, proc: k.proc });
+    }
+    for (const m of modes) {
+      const l = await startLakegate(join(dir, `lakegate-${m.label}`), join(dir, `lakegate-${m.label}.log`), {
+        root: o.lakegateRoot,
+        fsync: m.fsync,
+        cpuProfDir: o.cpuProfDir,
+      });
+      servers.push({ name: m.label, bootstrap: l.bootstrap, proc: l.proc });
+    }
+    return servers;
+  } catch (err) {
+    await stopServers(servers);
+    throw err;
+  }
+}
+
+export async function stopServers(servers: { proc: Spawned }[]): Promise<void> {
+  for (const s of servers) await stop(s.proc);
+}
+
+async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, round: number): Promise<RunRecord> {
+  await createTopic(s.bootstrap, c.topic, g.partitions);
+  const quietWait = await settle(o);
+  if (quietWait.busy >= 0.25 && o.quietWaitSeconds > 0) log(`  machine still ${Math.round(quietWait.busy * 100)}% busy after ${quietWait.seconds} s; running anyway`);
+  const load0 = loadavg();
+  const cpu0 = machineCpu();
+  const sampler = new ProcSampler(s.proc.pid);
+  sampler.start();
+  const perf = await runPerf(o.kafka, s.bootstrap, c);
+  const usage = sampler.stop();
+  const cpu1 = machineCpu();
+  const otherCpuSeconds = Math.max(0, cpu1.busy - cpu0.busy - usage.cpuSeconds - perf.producerCpuSeconds);
+  const bytes = perf.records * g.recordSize;
+  await deleteTopic(s.bootstrap, c.topic);
+  const rec: RunRecord = {
+    group: g.id,
+    round,
+    server: s.name,
+    perf,
+    usage,
+    bytes,
+    cpuSecondsPerGB: usage.cpuSeconds / (bytes / 1e9),
+    peakRssMB: usage.peakRssBytes / 1e6,
+    load: [load0, loadavg()],
+    machineBusy: (cpu1.busy - cpu0.busy) / Math.max(1e-9, cpu1.total - cpu0.total),
+    otherCpuSeconds,
+    otherShare: otherCpuSeconds / Math.max(1e-9, cpu1.total - cpu0.total),
+    quietWait,
+  };
+  log(
+    `  ${g.id} #${round} ${s.name.padEnd(7)} ${Math.round(perf.recordsPerSec)} rec/s ${perf.mbPerSec} MB/s ` +
+      `p50/p99/p99.9 ${perf.p50Ms}/${perf.p99Ms}/${perf.p999Ms} ms  cpu ${rec.cpuSecondsPerGB.toFixed(1)} s/GB  ` +
+      `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU`,
+  );
+  return rec;
+}
+
+export async function runGroup(g: Group, o: RunOptions): Promise<GroupResult> {
+  const dir = join(o.workDir, g.id);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  log(`${g.id}: ${describe(g)} (${g.what})`);
+  const servers = await startServers(o, dir);
+  try {
+    const perfBase = { recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes };
+    // warm-up: JIT (Kafka's JVM, lakegate's V8) and first-touch allocations, not measured;
+    // Kafka's warm-up rate sizes the measured runs
+    const warmRecords = Math.max(g.processes * 20_000, Math.round((96 * 1024 * 1024) / g.recordSize));
+    let kafkaWarmRate = 0;
+    for (const s of servers) {
+      const topic = 'bench-warmup';
+      await createTopic(s.bootstrap, topic, g.partitions);
+      const r = await runPerf(o.kafka, s.bootstrap, { ...perfBase, topic, records: warmRecords, throughput: -1 });
+      await deleteTopic(s.bootstrap, topic);
+      if (s.name === 'kafka') kafkaWarmRate = r.recordsPerSec;
+      log(`  warm-up ${s.name}: ${Math.round(r.recordsPerSec)} rec/s`);
+    }
+
+    let rate = -1;
+    let records = Math.max(warmRecords, Math.round(kafkaWarmRate * o.seconds));
+    const runs: RunRecord[] = [];
+    if (g.kind === 'latency') {
+      let max = o.kafkaMaxRate;
+      if (max === undefined) {
+        const kafka = servers[0];
+        const rates: number[] = [];
+        for (let i = 0; i < o.pairs; i++) {
+          const r = await measuredRun(g, kafka, o, { ...perfBase, topic: `bench-max-${i}`, records, throughput: -1 }, i);
+          rates.push(r.perf.recordsPerSec);
+        }
+        max = median(rates);
+      }
+      rate = Math.round(max / 2);
+      records = Math.round(rate * o.seconds);
+      log(`  fixed rate ${rate} rec/s (half of Kafka's ${Math.round(max)}), ${records} records per run`);
+    } else {
+      log(`  ${records} records per run`);
+    }
+    records = Math.ceil(records / g.processes) * g.processes;
+    for (let round = 0; round < o.pairs; round++) {
+      for (const s of servers) {
+        runs.push(await measuredRun(g, s, o, { ...perfBase, topic: `bench-${round}`, records, throughput: rate }, round));
+      }
+    }
+    return { group: g, records, rate, runs };
+  } finally {
+    await stopServers(servers);
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
