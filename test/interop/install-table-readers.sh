@@ -26,41 +26,11 @@ mkdir -p "$DIR" "$LOGS"
 . "$HERE/tables/versions.env"
 : "${PYICEBERG:?} ${PYSPARK:?} ${ICEBERG_SPARK_RUNTIME:?}"
 
-log() { printf '[table-readers] %s\n' "$*" >&2; }
-die() {
-  printf '\n[table-readers] FAILED: %s\n' "$*" >&2
-  exit 1
-}
-
-# step NAME TIMEOUT_SECONDS CMD... : output in .cache/logs/tables-NAME.log; on failure the end
-# of that log goes to stderr and the script fails.
-step() {
-  local name=$1 secs=$2
-  shift 2
-  local logf="$LOGS/tables-$name.log" t0=$SECONDS
-  log "$name ..."
-  if ! timeout --kill-after=10 "$secs" "$@" >"$logf" 2>&1; then
-    tail -n 60 "$logf" >&2 || true
-    die "$name (full log: $logf)"
-  fi
-  log "$name done in $((SECONDS - t0)) s"
-}
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    die "need root (or sudo) to run: $*"
-  fi
-}
-
-apt_install() {
-  command -v apt-get >/dev/null || die "cannot install $*: no apt-get on this machine"
-  export DEBIAN_FRONTEND=noninteractive
-  log "apt-get install $*"
-  if ! as_root apt-get install -y --no-install-recommends "$@" >>"$LOGS/tables-apt.log" 2>&1; then
-    step apt-get-update 600 as_root apt-get update
-    step "apt-get-install-$1" 1200 as_root apt-get install -y --no-install-recommends "$@"
-  fi
-}
+LOG_PREFIX=table-readers
+LOG_DIR=$LOGS/tables
+mkdir -p "$LOG_DIR"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 FORCE=0
 for a in "$@"; do
@@ -127,7 +97,7 @@ python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
   die "pyiceberg $PYICEBERG needs Python 3.9+, python3 is $(python3 --version 2>&1)"
 if ! "$PY" -c 'import sys' 2>/dev/null; then
   rm -rf "$VENV"
-  if ! python3 -m venv "$VENV" >"$LOGS/tables-venv.log" 2>&1; then
+  if ! python3 -m venv "$VENV" >"$LOG_DIR/venv.log" 2>&1; then
     rm -rf "$VENV"
     apt_install python3-venv
     step venv 300 python3 -m venv "$VENV"
