@@ -27,6 +27,8 @@ export interface KafkaDist {
   version: string;
   libsDir: string;
   classpath: string;
+  /** ProducerPerformance has --warmup-records (steady-state statistics, KIP-1052) */
+  warmupRecords: boolean;
 }
 
 function cmpVersion(a: string, b: string): number {
@@ -66,10 +68,13 @@ async function newestKafka4(): Promise<string> {
   return cmpVersion(broker, tools) <= 0 ? broker : tools;
 }
 
-function dist(version: string): KafkaDist {
+async function dist(version: string): Promise<KafkaDist> {
   const libsDir = join(CACHE_DIR, `kafka-${version}`, 'libs');
   const jars = readdirSync(libsDir).filter((f) => f.endsWith('.jar'));
-  return { version, libsDir, classpath: jars.map((j) => join(libsDir, j)).join(':') };
+  const d = { version, libsDir, classpath: jars.map((j) => join(libsDir, j)).join(':'), warmupRecords: false };
+  const help = await run('java', [...toolJvmArgs(d, PERF_HEAP), 'org.apache.kafka.tools.ProducerPerformance', '--help'], { timeoutMs: 60_000 });
+  d.warmupRecords = (help.stdout + help.stderr).includes('--warmup-records');
+  return d;
 }
 
 /** Resolves (once) and returns the Kafka jars. `wanted` pins a version; otherwise the newest 4.x. */

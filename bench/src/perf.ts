@@ -13,6 +13,8 @@ export interface PerfConfig {
   acks: 'all' | '1';
   compression: 'none' | 'lz4' | 'zstd';
   processes: number;
+  /** leading records (all processes) left out of the statistics, when ProducerPerformance can */
+  warmupRecords?: number;
 }
 
 export interface PerfResult {
@@ -29,34 +31,43 @@ export interface PerfResult {
   wallSeconds: number;
   /** CPU seconds the producer JVMs used (sampled every 100 ms, so slightly low) */
   producerCpuSeconds: number;
+  /** the statistics above are ProducerPerformance's steady-state line (after the warm-up records) */
+  steadyState: boolean;
 }
 
 // "100000 records sent, 49975.0 records/sec (48.80 MB/sec), 389.15 ms avg latency, 651.00 ms max
 //  latency, 400 ms 50th, 600 ms 95th, 640 ms 99th, 650 ms 99.9th."
+// With --warmup-records a second line follows: "80000 steady state records sent, ..." (same fields).
 const SUMMARY =
-  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
+  /(\d+) (steady state )?records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/g;
 
-export function parseSummary(out: string): Omit<PerfResult, 'wallSeconds' | 'producerCpuSeconds'> | undefined {
-  const m = SUMMARY.exec(out);
+/** The steady-state summary line if there is one, else the whole-run one. */
+export function parseSummary(out: string): (Omit<PerfResult, 'wallSeconds' | 'producerCpuSeconds' | 'records'> & { records: number }) | undefined {
+  const all = [...out.matchAll(SUMMARY)];
+  const m = all.find((x) => x[2]) ?? all[0];
   if (!m) return undefined;
-  const n = m.slice(1).map(Number);
-  return { records: n[0], recordsPerSec: n[1], mbPerSec: n[2], avgMs: n[3], maxMs: n[4], p50Ms: n[5], p95Ms: n[6], p99Ms: n[7], p999Ms: n[8] };
+  const n = [m[1], ...m.slice(3)].map(Number);
+  return { records: n[0], recordsPerSec: n[1], mbPerSec: n[2], avgMs: n[3], maxMs: n[4], p50Ms: n[5], p95Ms: n[6], p99Ms: n[7], p999Ms: n[8], steadyState: !!m[2] };
 }
 
-function oneProcess(k: KafkaDist, bootstrap: string, c: PerfConfig, records: number, throughput: number, onSpawn: (pid: number) => void) {
+function perfArgs(k: KafkaDist, bootstrap: string, c: PerfConfig, records: number, throughput: number, warmup: number): string[] {
   const props = [`bootstrap.servers=${bootstrap}`, `acks=${c.acks}`, `compression.type=${c.compression}`];
   // acks=all keeps the Java default (idempotence on); acks=1 requires idempotence off
   if (c.acks === '1') props.push('enable.idempotence=false');
-  const args = [
+  return [
     ...toolJvmArgs(k, PERF_HEAP),
     'org.apache.kafka.tools.ProducerPerformance',
     '--topic', c.topic,
     '--num-records', String(records),
     '--record-size', String(c.recordSize),
     '--throughput', String(throughput),
+    ...(warmup > 0 ? ['--warmup-records', String(warmup)] : []),
     '--producer-props', ...props,
   ];
-  return run('java', args, { timeoutMs: 900_000, onSpawn });
+}
+
+function oneProcess(k: KafkaDist, bootstrap: string, c: PerfConfig, records: number, throughput: number, warmup: number, onSpawn: (pid: number) => void) {
+  return run('java', perfArgs(k, bootstrap, c, records, throughput, warmup), { timeoutMs: 900_000, onSpawn });
 }
 
 /**
@@ -67,6 +78,7 @@ function oneProcess(k: KafkaDist, bootstrap: string, c: PerfConfig, records: num
 export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): Promise<PerfResult> {
   const per = Math.ceil(c.records / c.processes);
   const rate = c.throughput < 0 ? -1 : Math.max(1, Math.round(c.throughput / c.processes));
+  const warmup = k.warmupRecords && c.warmupRecords ? Math.floor(c.warmupRecords / c.processes) : 0;
   const t0 = performance.now();
   const cpu = new Map<number, number>();
   const poll = () => {
@@ -77,7 +89,7 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
   };
   const timer = setInterval(poll, 100);
   const outs = await Promise.all(
-    Array.from({ length: c.processes }, () => oneProcess(k, bootstrap, c, per, rate, (pid) => cpu.set(pid, 0))),
+    Array.from({ length: c.processes }, () => oneProcess(k, bootstrap, c, per, rate, warmup, (pid) => cpu.set(pid, 0))),
   ).finally(() => clearInterval(timer));
   const wallSeconds = (performance.now() - t0) / 1000;
   const producerCpuSeconds = [...cpu.values()].reduce((a, b) => a + b, 0);
@@ -91,10 +103,11 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
   const sum = (f: (s: (typeof parsed)[number]) => number) => parsed.reduce((a, s) => a + f(s), 0);
   const max = (f: (s: (typeof parsed)[number]) => number) => Math.max(...parsed.map(f));
   return {
-    records: sum((s) => s.records),
+    // every record sent (what the server ingested), warm-up included
+    records: per * c.processes,
     recordsPerSec: sum((s) => s.recordsPerSec),
     mbPerSec: Number(sum((s) => s.mbPerSec).toFixed(2)),
-    avgMs: sum((s) => s.avgMs * s.records) / sum((s) => s.records),
+    avgMs: Number((sum((s) => s.avgMs * s.records) / sum((s) => s.records)).toFixed(2)),
     maxMs: max((s) => s.maxMs),
     p50Ms: max((s) => s.p50Ms),
     p95Ms: max((s) => s.p95Ms),
@@ -102,5 +115,28 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
     p999Ms: max((s) => s.p999Ms),
     wallSeconds,
     producerCpuSeconds,
+    steadyState: parsed.every((s) => s.steadyState),
   };
+}
+
+// progress lines, every 5 s: "123456 records sent, 24567.8 records/sec (23.99 MB/sec), 600.1 ms avg latency, 900.0 ms max latency."
+const PROGRESS = /^(\d+) records sent, ([\d.]+) records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency\.$/gm;
+
+/**
+ * Drives a server at full speed for `seconds` (processes are stopped then), as a warm-up.
+ * Returns the records/s of the last 5-second progress window (summed over processes).
+ */
+export async function warmUp(k: KafkaDist, bootstrap: string, c: Omit<PerfConfig, 'records' | 'throughput' | 'warmupRecords'>, seconds: number): Promise<number> {
+  const outs = await Promise.all(
+    Array.from({ length: c.processes }, () =>
+      run('java', perfArgs(k, bootstrap, { ...c, records: 0, throughput: -1 }, 1_000_000_000, -1, 0), { timeoutMs: seconds * 1000 }),
+    ),
+  );
+  let total = 0;
+  for (const o of outs) {
+    const lines = [...o.stdout.matchAll(PROGRESS)];
+    if (lines.length === 0) throw new Error(`warm-up against ${bootstrap} printed no progress:\n${o.stdout.slice(-1500)}\n${o.stderr.slice(-3000)}`);
+    total += Number(lines[lines.length - 1][2]);
+  }
+  return total;
 }

@@ -2,6 +2,7 @@
 import type { GroupResult, RunRecord, ServerName } from './runner.js';
 import { BASELINE, describe, LAKEGATE_MODES, type ModeLabel } from './scenarios.js';
 import { median } from './util.js';
+import { WARMUP_SHARE } from './runner.js';
 import { BROKER_HEAP, JVM_PERFORMANCE_OPTS, PERF_HEAP } from './kafka.js';
 
 export interface Entry {
@@ -182,19 +183,20 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
 }
 
 /** How the numbers were made, for the report. */
-export function methodNotes(seconds: number, runsFile: string): string[] {
+export function methodNotes(seconds: number, warmSeconds: number, groupWarmSeconds: number, runsFile: string): string[] {
   return [
-    `Servers: each group starts a fresh Kafka (new log dir formatted with \`StorageTool format --standalone\`), a fresh lakegate \`--fsync before-ack\` ("sync", the default) and a fresh lakegate \`--fsync interval\` ("relaxed"), each with a new data dir. All three stay up for the group; only one is driven at a time, in the order Kafka, sync, relaxed, round after round. Pair i = (Kafka run i, lakegate run i).`,
+    `Servers: one fresh Kafka (new log dir formatted with \`StorageTool format --standalone\`), one fresh lakegate \`--fsync before-ack\` ("sync", the default) and one fresh lakegate \`--fsync interval\` ("relaxed"), each with a new data dir, serve every group of the invocation. All three stay up; only one is driven at a time, in the order Kafka, sync, relaxed, round after round. Pair i = (Kafka run i, lakegate run i).`,
     `Fairness: Kafka does not fsync per request by default (flush.messages/flush.ms unset; the OS writes back). "sync" lakegate answers acks=1/all after fdatasync (group commit); "relaxed" lakegate answers once the write is in the OS and fdatasyncs every 1 s, which is still more syncing than Kafka's default. Both are compared with the same Kafka run.`,
     `Kafka: the stock KRaft \`config/server.properties\` of 4.x (num.network.threads=3, num.io.threads=8, 1 GiB segments, ...) with loopback ports; JVM as \`kafka-server-start.sh\` runs it: ${[...BROKER_HEAP, ...JVM_PERFORMANCE_OPTS].join(' ')}, GC log to a file, INFO logging to the captured console.`,
     `Client: \`org.apache.kafka.tools.ProducerPerformance\` from the same kafka-tools jar, one JVM per producer process (${PERF_HEAP.join(' ')} and the same G1 flags, as \`kafka-producer-perf-test.sh\`), \`--producer-props bootstrap.servers=... acks=... compression.type=...\` (acks=1 adds enable.idempotence=false; acks=all keeps the Java default, idempotence on), every other producer setting at its default. The payload is ProducerPerformance's: one random A-Z record reused for every record.`,
-    `Warm-up: one unmeasured run of 96 MiB per server per group (JIT, page cache, first allocations). Records per measured run: Kafka's warm-up rate x ${seconds} s, the same count for both servers.`,
+    `Warm-up (never measured): each server is first driven at full speed for ${warmSeconds} s with the first group's workload (JIT of Kafka's JVM and lakegate's V8, page cache, heap growth), and for ${groupWarmSeconds} s more before any group whose workload differs from the previous one. Records per measured run: Kafka's rate over the last 5 s of the latest warm-up x ${seconds} s, the same count for both servers.`,
     `Each run: a fresh topic with the group's partition count created through the same admin client on both servers (kafkajs CreateTopics), \`sync\` so the previous run's writeback does not land in it, a wait for the machine to be quiet (it is shared), the run, then DeleteTopics. The per-run "other work" share in ${runsFile} says how much foreign CPU use overlapped each run.`,
-    `Throughput: ProducerPerformance's records/sec and MB/sec (several processes: summed). Latency: its send-to-ack percentiles (worst process), including the producer's own batching (linger.ms=5).`,
+    `Throughput: ProducerPerformance's records/sec and MB/sec (several processes: summed). Latency: its send-to-ack percentiles (worst process), including the producer's own batching (linger.ms=5). Both come from its steady-state summary: the first ${WARMUP_SHARE * 100}% of each run's records are \`--warmup-records\` (the producer JVM warming up) and left out. Server CPU and RSS cover the whole run.`,
     `Latency scenario: fixed rate = half the median Kafka records/s of ${BASELINE}, same workload; records = rate x ${seconds} s.`,
     `Server CPU: utime+stime (+ reaped children) of the server process from /proc/<pid>/stat between producer start and exit, divided by the payload produced (records x record size, 1 GB = 10^9 B). Peak RSS: the highest VmRSS sampled every 100 ms during the run.`,
     `rss-peak / cpu-s-per-gb (the targets) are measured during ${BASELINE}-sync, the "-relaxed" ones during ${BASELINE}-relaxed; every throughput scenario also lists its own.`,
     `Ratios: lakegate / Kafka for every pair, then the median; the lakegate and Kafka columns are medians of their runs. "better" says which direction wins.`,
+    `Tables: Kafka only keeps a log. With \`--tables off\` (the default) lakegate's benchmark topics are created with \`table.format=none\`, so both servers do the same job; \`--tables on\` keeps lakegate's default and measures ingest while lakegate also materializes every topic into Iceberg. The "lakegate tables" line above says which this run used.`,
     `Materialization (records to Iceberg/Delta tables) is a marked hook in bench/src/report.ts: not measured yet, reported as null.`,
   ];
 }

@@ -1,16 +1,19 @@
-// Runs one group: fresh servers, a warm-up per server, then rounds of Kafka, lakegate (sync),
-// lakegate (relaxed) with a fresh topic per run.
-import { readFileSync, rmSync, mkdirSync } from 'node:fs';
+// Servers, warm-ups and the measured runs: rounds of Kafka, lakegate (sync), lakegate
+// (relaxed), a fresh topic per run.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopic, deleteTopic } from './admin.js';
 import { startKafka, type KafkaDist } from './kafka.js';
 import { startLakegate } from './lakegate.js';
-import { runPerf, type PerfConfig, type PerfResult } from './perf.js';
+import { runPerf, warmUp, type PerfConfig, type PerfResult } from './perf.js';
 import { machineCpu, ProcSampler, type Usage } from './procstat.js';
 import { describe, LAKEGATE_MODES, type Group, type LakegateMode } from './scenarios.js';
 import { log, median, run, sleep, stop, type Spawned } from './util.js';
 
 export type ServerName = 'kafka' | 'sync' | 'relaxed';
+
+/** Share of each measured run's records that ProducerPerformance treats as warm-up (--warmup-records). */
+export const WARMUP_SHARE = 0.3;
 
 export interface RunRecord {
   group: string;
@@ -48,16 +51,26 @@ export interface RunOptions {
   pairs: number;
   seconds: number;
   lakegateRoot: string;
-  keep: boolean;
   /** half of this is the latency groups' rate; measured here when undefined */
   kafkaMaxRate?: number;
   /** node --cpu-prof directory for the lakegate servers */
   cpuProfDir?: string;
+  /** first warm-up of each server: this many seconds at full speed with the first group's workload */
+  warmSeconds: number;
+  /** warm-up before a group whose workload differs from the one before it */
+  groupWarmSeconds: number;
   /** wait up to this many seconds before a run for the machine to be quiet (others' work) */
   quietWaitSeconds: number;
+  /**
+   * lakegate's table materialization during the runs: 'off' creates lakegate's topics with
+   * table.format=none (a log only, like Kafka); 'on' leaves lakegate's default (Iceberg).
+   */
+  tables: 'off' | 'on';
+  /** set when a lakegate refused table.format (a revision without tables) */
+  tablesUnsupported?: boolean;
 }
 
-interface Server {
+export interface Server {
   name: ServerName;
   bootstrap: string;
   proc: Spawned;
@@ -91,7 +104,7 @@ async function settle(o: RunOptions): Promise<{ seconds: number; busy: number }>
   return waitQuiet(o.quietWaitSeconds);
 }
 
-/** Starts the group's servers: Kafka and one lakegate per sync mode. */
+/** Starts the servers: Kafka and one lakegate per sync mode, each with a fresh data dir. */
 export async function startServers(o: RunOptions, dir: string, modes: readonly LakegateMode[] = LAKEGATE_MODES, withKafka = true): Promise<Server[]> {
   const servers: Server[] = [];
   try {
@@ -118,8 +131,18 @@ export async function stopServers(servers: { proc: Spawned }[]): Promise<void> {
   for (const s of servers) await stop(s.proc);
 }
 
+/** Creates a run's topic; lakegate gets table.format=none unless tables are on. */
+export async function makeTopic(s: { name: ServerName; bootstrap: string }, o: RunOptions, topic: string, partitions: number): Promise<void> {
+  const configs: Record<string, string> = s.name !== 'kafka' && o.tables === 'off' ? { 'table.format': 'none' } : {};
+  const applied = await createTopic(s.bootstrap, topic, partitions, configs);
+  if (Object.keys(configs).length && !applied && !o.tablesUnsupported) {
+    o.tablesUnsupported = true;
+    log('  this lakegate has no table.format config (no tables to turn off)');
+  }
+}
+
 async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, round: number): Promise<RunRecord> {
-  await createTopic(s.bootstrap, c.topic, g.partitions);
+  await makeTopic(s, o, c.topic, g.partitions);
   const quietWait = await settle(o);
   if (quietWait.busy >= 0.25 && o.quietWaitSeconds > 0) log(`  machine still ${Math.round(quietWait.busy * 100)}% busy after ${quietWait.seconds} s; running anyway`);
   const load0 = loadavg();
@@ -155,56 +178,67 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
   return rec;
 }
 
-export async function runGroup(g: Group, o: RunOptions): Promise<GroupResult> {
-  const dir = join(o.workDir, g.id);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  log(`${g.id}: ${describe(g)} (${g.what})`);
-  const servers = await startServers(o, dir);
-  try {
-    const perfBase = { recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes };
-    // warm-up: JIT (Kafka's JVM, lakegate's V8) and first-touch allocations, not measured;
-    // Kafka's warm-up rate sizes the measured runs
-    const warmRecords = Math.max(g.processes * 20_000, Math.round((96 * 1024 * 1024) / g.recordSize));
-    let kafkaWarmRate = 0;
-    for (const s of servers) {
-      const topic = 'bench-warmup';
-      await createTopic(s.bootstrap, topic, g.partitions);
-      const r = await runPerf(o.kafka, s.bootstrap, { ...perfBase, topic, records: warmRecords, throughput: -1 });
-      await deleteTopic(s.bootstrap, topic);
-      if (s.name === 'kafka') kafkaWarmRate = r.recordsPerSec;
-      log(`  warm-up ${s.name}: ${Math.round(r.recordsPerSec)} rec/s`);
-    }
+/** Two groups with the same workload shape need no warm-up between them. */
+export function sameWorkload(a: Group, b: Group): boolean {
+  return a.recordSize === b.recordSize && a.partitions === b.partitions && a.acks === b.acks && a.compression === b.compression && a.processes === b.processes;
+}
 
-    let rate = -1;
-    let records = Math.max(warmRecords, Math.round(kafkaWarmRate * o.seconds));
-    const runs: RunRecord[] = [];
-    if (g.kind === 'latency') {
-      let max = o.kafkaMaxRate;
-      if (max === undefined) {
-        const kafka = servers[0];
-        const rates: number[] = [];
-        for (let i = 0; i < o.pairs; i++) {
-          const r = await measuredRun(g, kafka, o, { ...perfBase, topic: `bench-max-${i}`, records, throughput: -1 }, i);
-          rates.push(r.perf.recordsPerSec);
-        }
-        max = median(rates);
-      }
-      rate = Math.round(max / 2);
-      records = Math.round(rate * o.seconds);
-      log(`  fixed rate ${rate} rec/s (half of Kafka's ${Math.round(max)}), ${records} records per run`);
-    } else {
-      log(`  ${records} records per run`);
-    }
-    records = Math.ceil(records / g.processes) * g.processes;
-    for (let round = 0; round < o.pairs; round++) {
-      for (const s of servers) {
-        runs.push(await measuredRun(g, s, o, { ...perfBase, topic: `bench-${round}`, records, throughput: rate }, round));
-      }
-    }
-    return { group: g, records, rate, runs };
-  } finally {
-    await stopServers(servers);
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+/**
+ * Drives every server at full speed with the group's workload for `seconds` (not measured):
+ * JIT (Kafka's JVM, lakegate's V8), page cache, first allocations. Returns Kafka's records/s
+ * over the last 5 s, which sizes the measured runs.
+ */
+export async function warmAll(g: Group, o: RunOptions, servers: Server[], seconds: number): Promise<number> {
+  let kafkaRate = 0;
+  for (const s of servers) {
+    const topic = `bench-warmup-${g.id}`;
+    await makeTopic(s, o, topic, g.partitions);
+    const rate = await warmUp(o.kafka, s.bootstrap, { topic, recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes }, seconds);
+    await deleteTopic(s.bootstrap, topic);
+    if (s.name === 'kafka') kafkaRate = rate;
+    log(`  warm-up ${s.name}: ${seconds} s, ${Math.round(rate)} rec/s at the end`);
   }
+  return kafkaRate;
+}
+
+/**
+ * Runs one group on already warm servers: rounds of Kafka, lakegate sync, lakegate relaxed,
+ * a fresh topic per run. `kafkaWarmRate` (Kafka's rate in a warm-up of this workload) sizes
+ * throughput runs; latency runs use half of `o.kafkaMaxRate`.
+ */
+export async function runGroup(g: Group, o: RunOptions, servers: Server[], kafkaWarmRate: number): Promise<GroupResult> {
+  log(`${g.id}: ${describe(g)} (${g.what})`);
+  const perfBase = { recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes };
+  const minRecords = g.processes * 20_000;
+  let rate = -1;
+  let records = Math.max(minRecords, Math.round(kafkaWarmRate * o.seconds));
+  if (g.kind === 'latency') {
+    let max = o.kafkaMaxRate;
+    if (max === undefined) {
+      const kafka = servers.find((s) => s.name === 'kafka')!;
+      const rates: number[] = [];
+      for (let i = 0; i < o.pairs; i++) {
+        const warmupRecords = Math.round(records * WARMUP_SHARE);
+        const r = await measuredRun(g, kafka, o, { ...perfBase, topic: `bench-max-${i}`, records, warmupRecords, throughput: -1 }, i);
+        rates.push(r.perf.recordsPerSec);
+      }
+      max = median(rates);
+      o.kafkaMaxRate = max;
+    }
+    rate = Math.round(max / 2);
+    records = Math.round(rate * o.seconds);
+    log(`  fixed rate ${rate} rec/s (half of Kafka's ${Math.round(max)}), ${records} records per run`);
+  } else {
+    log(`  ${records} records per run`);
+  }
+  records = Math.ceil(records / g.processes) * g.processes;
+  // the start of every run (the fresh producer JVM's own warm-up) is left out of its statistics
+  const warmupRecords = Math.round(records * WARMUP_SHARE);
+  const runs: RunRecord[] = [];
+  for (let round = 0; round < o.pairs; round++) {
+    for (const s of servers) {
+      runs.push(await measuredRun(g, s, o, { ...perfBase, topic: `bench-${g.id}-${round}`, records, warmupRecords, throughput: rate }, round));
+    }
+  }
+  return { group: g, records, rate, runs };
 }
