@@ -22,10 +22,14 @@ const LABEL_W = 250;
 const BAR_W = 440;
 const BAR_H = 11;
 
-function panel(title: string, unit: string, rows: Row[], y0: number): { svg: string; height: number } {
+function panel(title: string, unit: string, rows: Row[], y0: number, log = false): { svg: string; height: number } {
   const out: string[] = [];
   const max = Math.max(1e-9, ...rows.flatMap((r) => r.values.filter((v): v is number => v !== null)));
-  out.push(`<text x="10" y="${y0 + 16}" class="h">${esc(title)} (${esc(unit)})</text>`);
+  // log scale: a bar starts at 0.5 (of the unit) so that 1 still shows
+  const LOG_MIN = 0.5;
+  const scale = (v: number) =>
+    log ? Math.log10(Math.max(v, LOG_MIN) / LOG_MIN) / Math.log10(Math.max(max, LOG_MIN * 10) / LOG_MIN) : v / max;
+  out.push(`<text x="10" y="${y0 + 16}" class="h">${esc(title)} (${esc(unit)}${log ? ', log scale' : ''})</text>`);
   let y = y0 + 30;
   for (const r of rows) {
     out.push(`<text x="${LABEL_W - 8}" y="${y + (BAR_H * SERIES.length) / 2 + 4}" class="l" text-anchor="end">${esc(r.label)}</text>`);
@@ -35,7 +39,7 @@ function panel(title: string, unit: string, rows: Row[], y0: number): { svg: str
         out.push(`<text x="${LABEL_W + 4}" y="${by + BAR_H - 2}" class="v">not run</text>`);
         return;
       }
-      const w = Math.max(1, (v / max) * BAR_W);
+      const w = Math.max(1, scale(v) * BAR_W);
       out.push(`<rect x="${LABEL_W}" y="${by}" width="${w.toFixed(1)}" height="${BAR_H - 1}" fill="${SERIES[i].color}"/>`);
       const ratio = r.ratios[i];
       const rtext = ratio === null || ratio === undefined ? '' : `  (${ratio.toFixed(2)}x Kafka)`;
@@ -53,7 +57,7 @@ export function chartSvg(details: Detail[], title: string): string {
     const r = find(relaxed, unit);
     return { label, values: [s?.kafka ?? r?.kafka ?? null, s?.lakegate ?? null, r?.lakegate ?? null], ratios: [null, s?.ratio ?? null, r?.ratio ?? null] };
   };
-  const panels: { title: string; unit: string; rows: Row[] }[] = [];
+  const panels: { title: string; unit: string; rows: Row[]; log?: boolean }[] = [];
   const tput = GROUPS.filter((g) => g.kind === 'throughput')
     .map((g) => row(g.id.replace(/^throughput-/, ''), `${g.id}-sync`, `${g.id}-relaxed`, 'MB/s'))
     .filter((r) => r.values.some((v) => v !== null));
@@ -61,7 +65,7 @@ export function chartSvg(details: Detail[], title: string): string {
   const lat = ['p50', 'p99', 'p99.9']
     .map((p) => row(`${p} at half Kafka's max rate`, `latency-${p}-half-rate`, `latency-${p}-half-rate-relaxed`, 'ms'))
     .filter((r) => r.values.some((v) => v !== null));
-  if (lat.length) panels.push({ title: 'Latency, 1 KiB, 8 partitions, acks=all', unit: 'ms, lower is better', rows: lat });
+  if (lat.length) panels.push({ title: 'Latency, 1 KiB, 8 partitions, acks=all', unit: 'ms, lower is better', rows: lat, log: true });
   const perGroup = (unit: string, metricOf: (id: string) => [string, string]) =>
     GROUPS.filter((g) => g.kind === 'throughput')
       .map((g) => row(g.id.replace(/^throughput-/, ''), ...metricOf(g.id), unit))
@@ -79,7 +83,7 @@ export function chartSvg(details: Detail[], title: string): string {
   });
   y += 22;
   for (const p of panels) {
-    const { svg, height } = panel(p.title, p.unit, p.rows, y);
+    const { svg, height } = panel(p.title, p.unit, p.rows, y, p.log);
     body.push(svg);
     y += height;
   }
