@@ -121,3 +121,18 @@ export function readAvroFile(buf: Buffer): AvroFile {
   }
   return { schema, metadata, records };
 }
+
+export type AvroSchema = Record<string, unknown> | string | unknown[];
+
+/** A required Avro field carrying its Iceberg field id (which readers need in the header). */
+export function requiredField(id: number, name: string, type: AvroSchema, doc?: string): Record<string, unknown> {
+  return doc === undefined ? { name, type, 'field-id': id } : { name, type, doc, 'field-id': id };
+}
+
+/** An optional Avro field: a union with null, defaulting to null, with its Iceberg field id. */
+export function optionalField(id: number, name: string, type: AvroSchema, doc?: string): Record<string, unknown> {
+  const f: Record<string, unknown> = { name, type: ['null', type], default: null };
+  if (doc !== undefined) f['doc'] = doc;
+  f['field-id'] = id;
+  return f;
+}

@@ -3,7 +3,7 @@
  * of a snapshot, with counts and a per-partition-field summary (`r508`) readers use to skip
  * manifests. File metadata: snapshot-id, parent-snapshot-id, sequence-number, format-version.
  */
-import { readAvroFile, writeAvroFile, type AvroCodec } from './avro.js';
+import { readAvroFile, writeAvroFile, type AvroCodec, requiredField, optionalField } from './avro.js';
 import { toBytes } from './conversions.js';
 import type { PartitionSpec } from './partition.js';
 import { partitionFieldType } from './partition.js';
@@ -35,16 +35,8 @@ export interface ManifestFile {
   keyMetadata: Buffer | null;
 }
 
-function required(id: number, name: string, type: unknown, doc?: string) {
-  return doc === undefined ? { name, type, 'field-id': id } : { name, type, doc, 'field-id': id };
-}
-
-function optional(id: number, name: string, type: unknown, doc?: string) {
-  const f: Record<string, unknown> = { name, type: ['null', type], default: null };
-  if (doc !== undefined) f['doc'] = doc;
-  f['field-id'] = id;
-  return f;
-}
+const required = requiredField;
+const optional = optionalField;
 
 /** The v2 `manifest_file` Avro schema, field ids included. */
 export function manifestFileAvroSchema(): Record<string, unknown> {

@@ -8,7 +8,7 @@
  * number from the manifest list; a manifest therefore survives a commit retry unchanged.
  */
 import type { FileMetrics } from './conversions.js';
-import { readAvroFile, writeAvroFile, type AvroCodec } from './avro.js';
+import { readAvroFile, writeAvroFile, type AvroCodec, requiredField, optionalField, type AvroSchema } from './avro.js';
 import type { PartitionSpec, PartitionField } from './partition.js';
 import { partitionFieldType } from './partition.js';
 import type { IcebergSchema } from './schema.js';
@@ -43,18 +43,8 @@ export interface ManifestEntry {
 
 // ---- Avro schema -------------------------------------------------------------------------
 
-type AvroSchema = Record<string, unknown> | string | unknown[];
-
-function required(id: number, name: string, type: AvroSchema, doc?: string) {
-  return doc === undefined ? { name, type, 'field-id': id } : { name, type, doc, 'field-id': id };
-}
-
-function optional(id: number, name: string, type: AvroSchema, doc?: string) {
-  const f: Record<string, unknown> = { name, type: ['null', type], default: null };
-  if (doc !== undefined) f['doc'] = doc;
-  f['field-id'] = id;
-  return f;
-}
+const required = requiredField;
+const optional = optionalField;
 
 /** An Iceberg map as Avro: an array of key/value records, logicalType map. */
 function avroMap(keyId: number, valueId: number, valueType: string): AvroSchema {
