@@ -41,6 +41,8 @@ const HELP = `npm run bench -- [--quick | --full] [options]
   --work-dir DIR        where servers keep their data (default: a new directory in the OS tmp dir)
   --keep                keep server data and logs (in --work-dir or the tmp dir)
   --list                print the groups and exit
+  --resume              keep the complete groups of an interrupted run of the same NAME
+                        (bench/results/NAME.runs.json) and run only the others
   --render NAME         rewrite bench/results/NAME.{md,json,svg} from NAME.runs.json (no runs)
 `;
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       render: { type: 'string' },
+      resume: { type: 'boolean', default: false },
       tables: { type: 'string', default: 'off' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -121,13 +124,54 @@ async function main(): Promise<void> {
   if (!(warmSeconds >= 6 && groupWarmSeconds >= 6)) throw new Error('warm-ups must be at least 6 s (the rate comes from the last 5 s)');
   const opts: RunOptions = { kafka, workDir, pairs, seconds, lakegateRoot, quietWaitSeconds, warmSeconds, groupWarmSeconds, tables: a.tables };
 
+  const lakegate = lakegateDesc ?? (await gitDescribe(lakegateRoot));
+  const results: GroupResult[] = [];
+  if (a.resume) {
+    // keep the complete groups of an interrupted run with the same name and settings
+    const file = join(RESULTS_DIR, `${name}.runs.json`);
+    const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { groups: GroupResult[] }).groups : [];
+    for (const r of saved) {
+      if (groups.some((g) => g.id === r.group.id) && r.runs.length === pairs * 3) results.push(r);
+    }
+    groups = groups.filter((g) => !results.some((r) => r.group.id === g.id));
+    const base = results.find((r) => r.group.id === BASELINE);
+    if (base) opts.kafkaMaxRate = median(base.runs.filter((x) => x.server === 'kafka').map((x) => x.perf.recordsPerSec));
+    log(`resuming ${name}: ${results.length} group(s) kept, ${groups.length} to run`);
+  }
+  const total = results.length + groups.length;
+  let t1 = 0;
+  /** writes the report of what has run so far (after every group, so a failure keeps them) */
+  const save = async (profileMd: string, status: string) => {
+    const meta = await makeMeta({
+      name,
+      quick,
+      only: !!a.only,
+      kafka: kafka.version,
+      started,
+      minutes: ((t1 || Date.now()) - t0) / 60000,
+      pairs,
+      seconds,
+      warmSeconds,
+      groupWarmSeconds,
+      quietWaitSeconds,
+      groups: results,
+      lakegate,
+      tables: opts.tablesUnsupported
+        ? 'none in this revision'
+        : opts.tables === 'off'
+          ? 'off: lakegate topics created with table.format=none (a log only, as Kafka keeps)'
+          : "on: lakegate's default, each topic materialized into Iceberg in the background while ingesting",
+      status,
+    });
+    writeResults(name, results, meta, profileMd, !status);
+  };
+
   // one Kafka and one lakegate per mode for the whole invocation, warmed up once at length;
   // a group whose workload differs from the previous one gets a short warm-up of its own
-  const results: GroupResult[] = [];
-  const servers = await startServers(opts, join(workDir, 'servers'));
+  const servers = groups.length ? await startServers(opts, join(workDir, 'servers')) : [];
   try {
     let warmed = groups[0];
-    let kafkaWarmRate = await warmAll(warmed, opts, servers, warmSeconds);
+    let kafkaWarmRate = warmed ? await warmAll(warmed, opts, servers, warmSeconds) : 0;
     for (const g of groups) {
       if (!sameWorkload(g, warmed)) {
         log(`${g.id}: warm-up for this workload`);
@@ -137,39 +181,24 @@ async function main(): Promise<void> {
       const r = await runGroup(g, opts, servers, kafkaWarmRate);
       results.push(r);
       if (g.id === BASELINE) opts.kafkaMaxRate = median(r.runs.filter((x) => x.server === 'kafka').map((x) => x.perf.recordsPerSec));
+      if (results.length < total) await save('', `in progress: ${results.length} of ${total} groups done`);
     }
+  } catch (err) {
+    if (results.length) {
+      await save('', `INCOMPLETE: ${results.length} of ${total} groups done, then: ${(err as Error).message.split('\n')[0]}`);
+    }
+    throw err;
   } finally {
     await stopServers(servers);
   }
 
-  const t1 = Date.now();
+  t1 = Date.now();
   let profileMd = '';
   if (a.profile) {
     profileMd = await profile(opts, join(workDir, 'profile'));
     profileMd = `The profile pass took ${((Date.now() - t1) / 60000).toFixed(1)} min after the measured runs (not included above).\n\n${profileMd}`;
   }
-
-  const meta = await makeMeta({
-    name,
-    quick,
-    only: !!a.only,
-    kafka: kafka.version,
-    started,
-    minutes: (t1 - t0) / 60000,
-    pairs,
-    seconds,
-    warmSeconds,
-    groupWarmSeconds,
-    quietWaitSeconds,
-    groups: results,
-    lakegate: lakegateDesc ?? (await gitDescribe(lakegateRoot)),
-    tables: opts.tablesUnsupported
-      ? 'none in this revision'
-      : opts.tables === 'off'
-        ? 'off: lakegate topics created with table.format=none (a log only, as Kafka keeps)'
-        : "on: lakegate's default, each topic materialized into Iceberg in the background while ingesting",
-  });
-  writeResults(name, results, meta, profileMd);
+  await save(profileMd, '');
   if (!a.keep && !a['work-dir']) rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -189,6 +218,8 @@ interface MetaInput {
   groups: GroupResult[];
   lakegate: string;
   tables: string;
+  /** '' when complete */
+  status: string;
 }
 
 type Meta = ReportMeta & { kafka: string };
@@ -205,7 +236,7 @@ async function makeMeta(m: MetaInput): Promise<Meta> {
       (waited ? `; ${waited} of ${runs.length} runs started without that.` : '; every run started on a quiet machine.')
     : '';
   return {
-    title: `lakegate vs Apache Kafka: ${m.quick ? 'quick' : m.only ? 'partial' : 'full'} run`,
+    title: `lakegate vs Apache Kafka: ${m.quick ? 'quick' : m.only ? 'partial' : 'full'} run${m.status ? ` (${m.status})` : ''}`,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     started: m.started,
     minutes: m.minutes,
@@ -226,7 +257,7 @@ async function makeMeta(m: MetaInput): Promise<Meta> {
 }
 
 /** Writes bench/results/NAME.{md,json,svg,runs.json} and prints the targets. */
-function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd: string): void {
+function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd: string, print = true): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const details = buildDetails(groups);
   const md = markdown(details, groups, meta) + (profileMd ? `\n## lakegate CPU profile\n\n${profileMd}` : '');
@@ -235,6 +266,7 @@ function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd
   writeFileSync(join(RESULTS_DIR, meta.files.svg), chartSvg(details, `lakegate vs Apache Kafka ${meta.kafka} (${name} run, ${meta.started.slice(0, 10)})`));
   writeFileSync(join(RESULTS_DIR, meta.files.runs), JSON.stringify({ meta, groups, details }, null, 2) + '\n');
   if (profileMd) writeFileSync(join(RESULTS_DIR, `${name}.profile.md`), profileMd);
+  if (!print) return;
 
   process.stdout.write(`\nlakegate vs Apache Kafka ${meta.kafka} (${meta.minutes.toFixed(1)} min)\n`);
   for (const t of TARGETS) {

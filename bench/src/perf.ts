@@ -1,6 +1,7 @@
 // Kafka's own load generator, org.apache.kafka.tools.ProducerPerformance, run as
 // kafka-producer-perf-test.sh runs it; one or several processes at once.
 import { toolJvmArgs, PERF_HEAP, type KafkaDist } from './kafka.js';
+import { spawn } from 'node:child_process';
 import { run } from './util.js';
 import { tryCpuSeconds } from './procstat.js';
 
@@ -123,20 +124,47 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
 const PROGRESS = /^(\d+) records sent, ([\d.]+) records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency\.$/gm;
 
 /**
- * Drives a server at full speed for `seconds` (processes are stopped then), as a warm-up.
- * Returns the records/s of the last 5-second progress window (summed over processes).
+ * One ProducerPerformance process at full speed until it has run `seconds` and printed at least
+ * two progress lines (JVM start-up on a busy machine can take a while), then killed. Returns the
+ * records/s of its last 5-second progress window.
+ */
+function warmOne(k: KafkaDist, bootstrap: string, c: PerfConfig, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', perfArgs(k, bootstrap, c, 1_000_000_000, -1, 0), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const t0 = performance.now();
+    let out = '';
+    let err = '';
+    let last = 0;
+    let lines = 0;
+    const check = () => {
+      const elapsed = (performance.now() - t0) / 1000;
+      if ((elapsed >= seconds && lines >= 2) || elapsed >= seconds + 90) child.kill('SIGKILL');
+    };
+    const timer = setInterval(check, 200);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      const cut = out.lastIndexOf('\n') + 1; // complete lines only
+      for (const m of out.slice(0, cut).matchAll(PROGRESS)) {
+        last = Number(m[2]);
+        lines++;
+      }
+      out = out.slice(cut);
+    });
+    child.stderr!.on('data', (b: Buffer) => (err = (err + b.toString('utf8')).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', () => {
+      clearInterval(timer);
+      if (lines === 0) reject(new Error(`warm-up against ${bootstrap} printed no progress in ${seconds + 90} s:\n${err}`));
+      else resolve(last);
+    });
+  });
+}
+
+/**
+ * Drives a server at full speed for at least `seconds` (processes are stopped then), as a
+ * warm-up. Returns the records/s of the last 5-second progress window, summed over processes.
  */
 export async function warmUp(k: KafkaDist, bootstrap: string, c: Omit<PerfConfig, 'records' | 'throughput' | 'warmupRecords'>, seconds: number): Promise<number> {
-  const outs = await Promise.all(
-    Array.from({ length: c.processes }, () =>
-      run('java', perfArgs(k, bootstrap, { ...c, records: 0, throughput: -1 }, 1_000_000_000, -1, 0), { timeoutMs: seconds * 1000 }),
-    ),
-  );
-  let total = 0;
-  for (const o of outs) {
-    const lines = [...o.stdout.matchAll(PROGRESS)];
-    if (lines.length === 0) throw new Error(`warm-up against ${bootstrap} printed no progress:\n${o.stdout.slice(-1500)}\n${o.stderr.slice(-3000)}`);
-    total += Number(lines[lines.length - 1][2]);
-  }
-  return total;
+  const rates = await Promise.all(Array.from({ length: c.processes }, () => warmOne(k, bootstrap, { ...c, records: 0, throughput: -1 }, seconds)));
+  return rates.reduce((a, b) => a + b, 0);
 }
