@@ -11,6 +11,8 @@ import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
 import { buildHttpApp, startHttp } from './http/app.js';
 import { logger } from './logger.js';
+import { LogJournal } from './schema-registry/log-journal.js';
+import { SchemaRegistry } from './schema-registry/registry.js';
 import { IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
 import { Materializer, type OpenTable } from './tables/materializer.js';
 import { WriterPool } from './writer/pool.js';
@@ -35,7 +37,8 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
   const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'));
   await materializer.start();
 
-  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer) });
+  const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
+  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry });
   const httpPort = await startHttp(http, config.host, config.httpPort);
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);

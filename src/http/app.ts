@@ -13,10 +13,14 @@ import type { IcebergCatalog } from '../tables/iceberg/catalog.js';
 import { adminPlugin, type AdminSource } from './admin.js';
 import { icebergRestCatalog } from './iceberg-rest-catalog.js';
 import { problemErrorHandler, problemNotFoundHandler } from './problem.js';
+import type { SchemaRegistry } from '../schema-registry/registry.js';
+import { schemaRegistryPlugin } from './schema-registry.js';
 
 export interface HttpDeps {
   catalog: IcebergCatalog;
   admin: AdminSource;
+  /** The built-in Confluent-compatible schema registry, served at the root (/subjects, /schemas, ...). */
+  schemaRegistry?: SchemaRegistry;
   /** Defaults to the process logger (src/logger.ts) with component=http. */
   logger?: FastifyBaseLogger;
 }
@@ -44,6 +48,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   app.register(icebergRestCatalog, { prefix: '/v1', catalog: deps.catalog });
   app.register(adminPlugin, { prefix: '/admin', source: deps.admin });
+  if (deps.schemaRegistry) app.register(schemaRegistryPlugin, { registry: deps.schemaRegistry });
   return app;
 }
 

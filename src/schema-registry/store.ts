@@ -1,0 +1,20 @@
+/**
+ * The read side of a schema registry, as the rest of lakegate needs it (the worker pool
+ * decoding Confluent-framed records by schema id). The built-in registry implements it; an
+ * external registry (--schema-registry-url) will implement the same interface, which is why
+ * every method is asynchronous.
+ */
+import type { ResolvedSchema, StoredSchema, SubjectVersion } from './types.js';
+
+export interface SchemaVersionInfo extends SubjectVersion {
+  schema: StoredSchema;
+}
+
+export interface SchemaStore {
+  /** The schema with this id, or undefined when no live or soft-deleted version holds it. */
+  getById(id: number): Promise<StoredSchema | undefined>;
+  /** A live version of a subject ('latest': the highest), or undefined. */
+  getVersion(subject: string, version: number | 'latest'): Promise<SchemaVersionInfo | undefined>;
+  /** The schema with its references resolved, ready for a schema-type parser. */
+  resolve(schema: StoredSchema): Promise<ResolvedSchema>;
+}

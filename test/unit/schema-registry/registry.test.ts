@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { RegistryError } from '../../../src/schema-registry/errors.js';
+import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
+import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
+
+/** Keeps events in an array: the registry's semantics without a log (the log journal is covered by the integration test). */
+class ArrayJournal implements RegistryJournal {
+  readonly events: RegistryEvent[] = [];
+  async append(events: RegistryEvent[]): Promise<void> {
+    this.events.push(...structuredClone(events));
+  }
+  async *replay(): AsyncIterable<RegistryEvent> {
+    yield* this.events;
+  }
+}
+
+const avro = (fields: unknown[]) => parseSchemaRequest({ schema: JSON.stringify({ type: 'record', name: 'R', fields }) });
+const r1 = avro([{ name: 'a', type: 'int' }]);
+const r2 = avro([{ name: 'a', type: 'int' }, { name: 'b', type: 'string', default: '' }]);
+const r3 = avro([{ name: 'a', type: 'int' }, { name: 'c', type: 'long', default: 0 }]);
+
+async function rejects(p: Promise<unknown> | (() => unknown), errorCode: number): Promise<void> {
+  await assert.rejects(async () => (typeof p === 'function' ? p() : p), (err: unknown) => err instanceof RegistryError && err.errorCode === errorCode);
+}
+
+test('registry: identical schemas keep their id, the same schema in two subjects shares it, new content gets the next id', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  assert.deepEqual(await reg.register('a', r1, false), { id: 1, version: 1 });
+  // Whitespace does not make a schema different.
+  const spaced = parseSchemaRequest({ schema: JSON.stringify(JSON.parse(r1.schema), null, 2) });
+  assert.deepEqual(await reg.register('a', spaced, false), { id: 1, version: 1 });
+  assert.deepEqual(await reg.register('b', r1, false), { id: 1, version: 1 });
+  assert.deepEqual(await reg.register('a', r2, false), { id: 2, version: 2 });
+  assert.deepEqual(reg.versionsOfId(1, false).map((v) => v.subject), ['a', 'b']);
+  assert.equal(reg.lookup('a', spaced, { normalize: false, includeDeleted: false }).version, 1);
+  await rejects(() => reg.lookup('a', r3, { normalize: false, includeDeleted: false }), 40403);
+  await rejects(() => reg.lookup('zzz', r1, { normalize: false, includeDeleted: false }), 40401);
+});
+
+test('registry: soft delete, then hard delete, in that order only; ids are never reused', async () => {
+  const journal = new ArrayJournal();
+  const reg = await SchemaRegistry.open(journal);
+  await reg.register('s', r1, false);
+  await reg.register('s', r2, false);
+  await rejects(reg.deleteVersion('s', 1, true), 40407);
+  assert.equal(await reg.deleteVersion('s', 1, false), 1);
+  await rejects(reg.deleteVersion('s', 1, false), 40406);
+  assert.deepEqual(reg.versions('s', false), [2]);
+  assert.deepEqual(reg.versions('s', true), [1, 2]);
+  assert.equal(reg.version('s', 1, true).deleted, true);
+  await rejects(() => reg.version('s', 1, false), 40402);
+  // A soft-deleted version no longer constrains compatibility, its schema is still served by id.
+  assert.equal(reg.schemaById(1).id, 1);
+  await rejects(reg.deleteSubject('s', true), 40405);
+  assert.deepEqual(await reg.deleteSubject('s', false), [2]);
+  await rejects(reg.deleteSubject('s', false), 40404);
+  await rejects(() => reg.versions('s', false), 40401);
+  assert.deepEqual(await reg.deleteSubject('s', true), [1, 2]);
+  await rejects(() => reg.schemaById(2), 40403);
+  await rejects(reg.deleteSubject('s', true), 40401);
+  // New content after hard deletes gets a fresh id, never 1 or 2.
+  assert.deepEqual(await reg.register('s', r3, false), { id: 3, version: 1 });
+  // Replaying the journal rebuilds the same state.
+  const again = await SchemaRegistry.open(journal);
+  assert.deepEqual(again.subjects(true), ['s']);
+  assert.deepEqual(await again.register('t', avro([{ name: 'z', type: 'int' }]), false), { id: 4, version: 1 });
+});
+
+test('registry: BACKWARD refuses a breaking version with 409; NONE on the subject lets it through', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  await reg.register('s', r1, false);
+  const breaking = avro([{ name: 'a', type: 'int' }, { name: 'd', type: 'string' }]);
+  await rejects(reg.register('s', breaking, false), 409);
+  assert.equal(reg.checkCompatibility('s', 'latest', breaking, false).isCompatible, false);
+  assert.equal(reg.checkCompatibility('s', undefined, r2, false).isCompatible, true);
+  await reg.setConfig('s', 'NONE');
+  assert.equal(reg.getConfig('s', false), 'NONE');
+  assert.equal(reg.getConfig(null, false), 'BACKWARD');
+  assert.deepEqual(await reg.register('s', breaking, false), { id: 2, version: 2 });
+  assert.equal(await reg.deleteConfig('s'), 'NONE');
+  await rejects(() => reg.getConfig('s', false), 40408);
+});
+
+test('registry: references resolve by subject and version, and a referenced version cannot be deleted', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  const address = parseSchemaRequest({ schema: JSON.stringify({ type: 'record', name: 'Address', namespace: 'acme', fields: [{ name: 'city', type: 'string' }] }) });
+  await reg.register('address', address, false);
+  const person = parseSchemaRequest({
+    schema: JSON.stringify({ type: 'record', name: 'Person', namespace: 'acme', fields: [{ name: 'home', type: 'acme.Address' }] }),
+    references: [{ name: 'acme.Address', subject: 'address', version: -1 }],
+  });
+  const { id } = await reg.register('person', person, false);
+  assert.deepEqual(reg.schemaById(id).references, [{ name: 'acme.Address', subject: 'address', version: 1 }]);
+  assert.deepEqual(reg.referencedBy('address', 1), [id]);
+  await rejects(reg.deleteVersion('address', 1, false), 42206);
+  const dangling = parseSchemaRequest({ ...JSON.parse(JSON.stringify(person)), references: [{ name: 'acme.Address', subject: 'nope', version: 1 }] });
+  await rejects(reg.register('person2', dangling, false), 42201);
+  const resolved = await reg.resolve(reg.schemaById(id));
+  assert.ok(resolved.dependencies.get('acme.Address')?.schema.includes('city'));
+});
+
+test('registry: READONLY mode refuses changes; IMPORT mode registers under a given id', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  await reg.setMode(null, 'READONLY');
+  await rejects(reg.register('s', r1, false), 42205);
+  await reg.setMode(null, 'IMPORT');
+  assert.deepEqual(await reg.register('s', { ...r1, id: 42, version: 7 }, false), { id: 42, version: 7 });
+  await rejects(reg.register('t', { ...r2, id: 42 }, false), 42207);
+  await reg.setMode(null, 'READWRITE');
+  await rejects(reg.register('u', { ...r2, id: 50 }, false), 42205);
+  assert.deepEqual(await reg.register('u', r2, false), { id: 43, version: 1 });
+});
+
+test('requests: malformed bodies and versions get Confluent error codes', () => {
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as RegistryError).errorCode;
+    }
+    return 0;
+  };
+  assert.equal(code(() => parseSchemaRequest({})), 42201);
+  assert.equal(code(() => parseSchemaRequest('x')), 422);
+  assert.equal(code(() => parseSchemaRequest({ schema: '{}', schemaType: 'XML' })), 42201);
+  assert.equal(code(() => parseSchemaRequest({ schema: '{}', references: [{ name: 'a' }] })), 42201);
+});
