@@ -60,11 +60,13 @@ test('registry: soft delete, then hard delete, in that order only; ids are never
   assert.deepEqual(await reg.deleteSubject('s', true), [1, 2]);
   await rejects(() => reg.schemaById(2), 40403);
   await rejects(reg.deleteSubject('s', true), 40401);
-  // New content after hard deletes gets a fresh id, never 1 or 2.
+  // New content after hard deletes gets a fresh id, never 1 or 2; known content keeps its own.
   assert.deepEqual(await reg.register('s', r3, false), { id: 3, version: 1 });
+  assert.deepEqual(await reg.register('s', r2, false), { id: 2, version: 2 });
   // Replaying the journal rebuilds the same state.
   const again = await SchemaRegistry.open(journal);
   assert.deepEqual(again.subjects(true), ['s']);
+  assert.deepEqual(again.versions('s', false), [1, 2]);
   assert.deepEqual(await again.register('t', avro([{ name: 'z', type: 'int' }]), false), { id: 4, version: 1 });
 });
 
