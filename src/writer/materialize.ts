@@ -15,7 +15,7 @@ import { describeError } from './errors.js';
 import { DEFAULT_ROW_GROUP_SIZE } from './parquet-encode.js';
 import { partitionValueOf } from './partitioning.js';
 import { RecordConverter } from './record-converter.js';
-import { RowBlock } from './row-block.js';
+import { releaseBlock, RowBlock } from './row-block.js';
 import { DEFAULT_READ_CHUNK, readBatchRange, type SegmentBatch } from './segment-range.js';
 import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask } from './task.js';
 
@@ -105,6 +105,7 @@ class TaskRun {
     this.openBytes -= block.estimatedBytes;
     const file = path.join(this.task.outputDir, `${this.task.filePrefix}-${this.files.length}.parquet`);
     this.files.push(await writeDataFile(this.ctx, block, file));
+    releaseBlock(block);
   }
 
   async flushAll(): Promise<void> {

@@ -2,12 +2,15 @@
  * One Kafka record to the values of one row, or the precise reason it cannot be one. The
  * converter owns a scratch array for the typed JSON values, reused for every record, and
  * checks everything before the row is appended so a bad record leaves no partial row behind.
+ * JSON values are checked by a byte scanner that also locates the typed columns' properties;
+ * only those properties are decoded into JS values, never the whole document.
  */
 import { isUtf8 } from 'node:buffer';
 import type { KafkaRecord } from '../protocol/records/records.js';
 import type { ColumnPlan } from './column-plan.js';
 import { describeError } from './errors.js';
 import { convertJsonField, FieldError, type JsonScalar } from './json-fields.js';
+import { JsonKind, JsonScanner, jsonScalarAt } from './json-scan.js';
 import { fitsInt64 } from './temporal.js';
 import type { JsonColumnSpec, MaterializeTask } from './task.js';
 
@@ -21,6 +24,7 @@ export class RecordConverter {
   private readonly isJson: boolean;
   private readonly valueMustBeUtf8: boolean;
   private readonly valueRequired: boolean;
+  private readonly scanner: JsonScanner;
 
   constructor(task: MaterializeTask, plan: ColumnPlan) {
     this.specs = plan.jsonColumns;
@@ -30,6 +34,7 @@ export class RecordConverter {
     this.isJson = task.valueFormat === 'json';
     this.valueMustBeUtf8 = plan.columns.some((c) => c.source.kind === 'value' && c.source.type === 'string');
     this.valueRequired = plan.valueRequired;
+    this.scanner = new JsonScanner(this.specs.map((s) => s.path));
   }
 
   /** undefined when the record makes a row (values in this.json / this.timestampMicros), else why not. */
@@ -44,23 +49,21 @@ export class RecordConverter {
     }
     if ((this.isJson || this.valueMustBeUtf8) && !isUtf8(value)) return 'value is not valid UTF-8';
     if (!this.isJson) return undefined;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(value.toString('utf8'));
-    } catch (err) {
-      return `value is not valid JSON: ${describeError(err, 120)}`;
-    }
-    return this.specs.length === 0 ? undefined : this.extract(doc);
+    if (!this.scanner.scan(value)) return invalidJsonReason(value);
+    return this.specs.length === 0 ? undefined : this.extract(value);
   }
 
-  private extract(doc: unknown): string | undefined {
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-      return `value is a JSON ${Array.isArray(doc) ? 'array' : doc === null ? 'null' : typeof doc}, not an object, so its typed columns cannot be read`;
+  private extract(value: Buffer): string | undefined {
+    const { scanner } = this;
+    const top = scanner.topKind;
+    if (top !== JsonKind.Object) {
+      const what = top === JsonKind.Array ? 'array' : top === JsonKind.Null ? 'null' : top === JsonKind.Number ? 'number' : top === JsonKind.String || top === JsonKind.EscapedString ? 'string' : 'boolean';
+      return `value is a JSON ${what}, not an object, so its typed columns cannot be read`;
     }
-    const object = doc as Record<string, unknown>;
     for (let i = 0; i < this.specs.length; i++) {
       const spec = this.specs[i];
-      const raw = Object.hasOwn(object, spec.path) ? object[spec.path] : undefined;
+      const kind = scanner.kinds[i] as JsonKind;
+      const raw = kind === JsonKind.Absent ? undefined : jsonScalarAt(value, kind, scanner.starts[i], scanner.ends[i]);
       const converted = convertJsonField(spec, raw);
       if (converted instanceof FieldError) return converted.reason;
       if (converted === null && this.required[i]) return `field "${spec.path}" (column ${spec.name}) is required but ${raw === null ? 'null' : 'missing'}`;
@@ -68,4 +71,15 @@ export class RecordConverter {
     }
     return undefined;
   }
+}
+
+/** The reason a value the scanner rejected is bad, worded by JSON.parse as it always was. */
+function invalidJsonReason(value: Buffer): string {
+  try {
+    JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return `value is not valid JSON: ${describeError(err, 120)}`;
+  }
+  // The scanner and JSON.parse disagree: a scanner bug. Keep the record out rather than guess.
+  return 'value is not valid JSON (rejected by the byte scanner although JSON.parse accepts it)';
 }

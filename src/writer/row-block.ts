@@ -99,6 +99,12 @@ export class RowBlock {
   }
 }
 
+/** Recycles the block's byte buffers once its file is written and its statistics taken. */
+export function releaseBlock(block: RowBlock): void {
+  for (const column of [block.keys, block.headerKeys, block.headerValues, block.values]) column.release();
+  for (const buffer of block.json) if (buffer.kind === 'bytes') buffer.column.release();
+}
+
 function pushJson(buffer: JsonColumnBuffer, value: JsonScalar): number {
   if (value === null) {
     buffer.column.pushNull();
