@@ -1,49 +1,68 @@
 /**
- * One client connection: splits the byte stream into frames, dispatches each in arrival
- * order, and writes responses strictly in request order even when later requests finish
- * first (pipelining). Frame sizes are checked against socket.request.max.bytes from the
- * 4-byte prefix, before any of the frame is buffered.
+ * One client connection: cuts the byte stream into frames (FrameReader, sizes checked against
+ * socket.request.max.bytes from the 4-byte prefix before the body is buffered), dispatches
+ * each in arrival order, and writes responses strictly in request order even when later
+ * requests finish first (pipelining).
  */
 import type { Socket } from 'node:net';
 import { logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { dispatch, type DispatchResult } from './dispatch.js';
+import { FrameReader } from './frame-reader.js';
 import { CLOSE_CONNECTION, NO_RESPONSE } from './handler.js';
 import type { RequestMemoryBudget } from './memory-budget.js';
+import type { SlabPool } from './slab-pool.js';
+import { readIntoSharedBuffer } from './user-buffer-socket.js';
 
 interface Slot {
   done: boolean;
   result: DispatchResult | null;
   /** Bytes of the request frame, returned to the budget when the slot leaves the queue. */
   bytes: number;
+  /** Gives the frame's memory back; nothing may refer to the request's bytes afterwards. */
+  release: () => void;
 }
 
 /** More outstanding requests than this on one connection pauses reading from it. */
 const MAX_PIPELINED = 512;
 
 export class Connection {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private frameSize = -1;
+  private readonly reader: FrameReader;
+  private readonly socket: Socket;
   private readonly slots: Slot[] = [];
   private closed = false;
   private writePaused = false;
   readonly peer: string;
 
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly broker: Broker,
     private readonly budget: RequestMemoryBudget,
+    slabs: SlabPool,
   ) {
-    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.peer = `${accepted.remoteAddress}:${accepted.remotePort}`;
+    this.reader = new FrameReader(slabs, broker.config.socketRequestMaxBytes, {
+      frame: (body, release) => this.handleFrame(body, release),
+      badSize: (size) => {
+        // Kafka closes without reading: the size may be a TLS ClientHello or an HTTP verb.
+        logger.warn({ peer: this.peer, size, max: broker.config.socketRequestMaxBytes }, 'request size out of bounds; closing');
+        this.close();
+      },
+    });
+    const socket = readIntoSharedBuffer(accepted, (bytes) => this.onBytes(bytes));
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writePaused = false;
       this.updateFlow();
     });
     socket.on('error', (err) => logger.debug({ peer: this.peer, err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+  }
+
+  /** The socket the connection reads and writes (not the one the server accepted). */
+  get transport(): Socket {
+    return this.socket;
   }
 
   get isPaused(): boolean {
@@ -58,63 +77,17 @@ export class Connection {
     else if (!stop && this.socket.isPaused()) this.socket.resume();
   }
 
-  private onData(chunk: Buffer): void {
+  private onBytes(bytes: Buffer): void {
     if (this.closed) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    this.budget.acquire(chunk.length);
-    while (!this.closed) {
-      if (this.frameSize < 0) {
-        if (this.buffered < 4) break;
-        const size = this.peekInt32();
-        const max = this.broker.config.socketRequestMaxBytes;
-        if (size <= 0 || size > max) {
-          // Kafka closes without reading: the size may be a TLS ClientHello or an HTTP verb.
-          logger.warn({ peer: this.peer, size, max }, 'request size out of bounds; closing');
-          this.close();
-          return;
-        }
-        this.frameSize = size;
-      }
-      if (this.buffered < 4 + this.frameSize) break;
-      const frame = this.take(4 + this.frameSize).subarray(4);
-      this.frameSize = -1;
-      this.handleFrame(frame);
-    }
+    this.reader.push(bytes);
     this.updateFlow();
   }
 
-  private peekInt32(): number {
-    if (this.chunks[0].length >= 4) return this.chunks[0].readInt32BE(0);
-    return Buffer.concat(this.chunks).readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front of the buffered chunks, copying only across chunks. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0];
-        const k = Math.min(c.length, n - filled);
-        c.copy(out, filled, 0, k);
-        filled += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      }
-    }
-    this.buffered -= n;
-    return out;
-  }
-
-  private handleFrame(frame: Buffer): void {
-    const slot: Slot = { done: false, result: null, bytes: frame.length + 4 };
+  private handleFrame(frame: Buffer, release: () => void): boolean {
+    // The budget counts whole frames, from the moment they are cut until they are answered;
+    // a partial frame is bounded by socket.request.max.bytes.
+    const slot: Slot = { done: false, result: null, bytes: frame.length + 4, release };
+    this.budget.acquire(slot.bytes);
     this.slots.push(slot);
     let result: DispatchResult | Promise<DispatchResult>;
     try {
@@ -134,6 +107,7 @@ export class Connection {
     } else {
       this.complete(slot, result);
     }
+    return !this.closed;
   }
 
   private complete(slot: Slot, result: DispatchResult): void {
@@ -142,6 +116,7 @@ export class Connection {
     while (this.slots.length > 0 && this.slots[0].done) {
       const head = this.slots.shift() as Slot;
       this.budget.release(head.bytes);
+      head.release();
       if (this.closed) continue;
       if (head.result === CLOSE_CONNECTION) {
         this.close();
@@ -157,9 +132,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.budget.release(this.buffered);
-    this.chunks = [];
-    this.buffered = 0;
+    this.reader.stop();
     // end() flushes responses already written before the FIN.
     this.socket.end();
     this.socket.destroySoon();
@@ -168,9 +141,7 @@ export class Connection {
   private onClose(): void {
     if (!this.closed) {
       this.closed = true;
-      this.budget.release(this.buffered);
-      this.chunks = [];
-      this.buffered = 0;
+      this.reader.stop();
     }
   }
 }

@@ -4,23 +4,28 @@ import { logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import { RequestMemoryBudget } from './memory-budget.js';
+import { SlabPool } from './slab-pool.js';
 
 export class KafkaServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
   readonly budget: RequestMemoryBudget;
+  /** Request memory shared by all connections. */
+  readonly slabs = new SlabPool();
 
   constructor(private readonly broker: Broker) {
     this.budget = new RequestMemoryBudget(broker.config.queuedMaxRequestBytes);
     this.budget.onChange(() => {
       for (const c of this.connections) c.updateFlow();
     });
-    this.server = net.createServer((socket) => this.accept(socket));
+    // Paused, so that the connection can take the socket over before anything is read.
+    this.server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
-  private accept(socket: net.Socket): void {
-    const connection = new Connection(socket, this.broker, this.budget);
+  private accept(accepted: net.Socket): void {
+    const connection = new Connection(accepted, this.broker, this.budget, this.slabs);
+    const socket = connection.transport;
     this.connections.add(connection);
     this.sockets.add(socket);
     socket.on('close', () => {
