@@ -2,6 +2,7 @@
  * File-system helpers shared by the log: every failure leaves here as KAFKA_STORAGE_ERROR so the
  * broker can tell clients to retry elsewhere instead of reporting an unknown error.
  */
+import { writevSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -53,17 +54,25 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
   await fsyncDir(dirname(path));
 }
 
-/** Positional write of several buffers, looping on short writes (a full disk can cause them). */
-export async function writeAllAt(h: FileHandle, buffers: Buffer[], position: number): Promise<number> {
+const IOV_MAX = 1024;
+
+/**
+ * Positional write of several buffers, looping on short writes (a full disk can cause them),
+ * synchronously on the calling thread. The log appends this way: a write into
+ * the page cache costs a few microseconds per batch, less than handing it to libuv's thread
+ * pool and being woken for the result, which on a 2-core machine was a tenth of the CPU.
+ */
+export function writeAllAtSync(fd: number, buffers: Buffer[], position: number): number {
   let total = 0;
   for (const b of buffers) total += b.length;
   let written = 0;
   let pending = buffers;
   while (written < total) {
-    const { bytesWritten } = await h.writev(pending, position + written);
-    if (bytesWritten <= 0) throw new Error('write made no progress');
-    written += bytesWritten;
-    if (written < total) pending = skipBytes(pending, bytesWritten);
+    // writev takes at most IOV_MAX (1024 on Linux) buffers; a larger group is written in turns.
+    const n = writevSync(fd, pending.length > IOV_MAX ? pending.slice(0, IOV_MAX) : pending, position + written);
+    if (n <= 0) throw new Error('write made no progress');
+    written += n;
+    if (written < total) pending = skipBytes(pending, n);
   }
   return total;
 }

@@ -6,7 +6,7 @@
  * - logEndOffset: next offset to assign. Advanced synchronously by append, so concurrent
  *   callers get offsets in call order.
  * - highWatermark: end of the data that may be served. Under 'before-ack' it is the end of
- *   what has been fdatasynced; under 'interval' the end of what has reached the OS.
+ *   what has been fdatasynced; under 'interval' and 'os' the end of what has reached the OS.
  */
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -19,7 +19,7 @@ import {
 } from '../protocol/records/batch-header.js';
 import { BatchReader } from './batch-reader.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { readAt, storageError, writeAllAt } from './fs-util.js';
+import { readAt, storageError, writeAllAtSync } from './fs-util.js';
 import { GroupCommitter } from './group-commit.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshot.js';
@@ -256,8 +256,8 @@ export class PartitionLog {
     const start = seg.size;
     let written: number;
     try {
-      written = await writeAllAt(
-        seg.handle,
+      written = writeAllAtSync(
+        seg.handle.fd,
         items.map((i) => i.batch),
         start,
       );
@@ -356,7 +356,7 @@ export class PartitionLog {
     });
   }
 
-  /** Resolves when everything appended so far is durable (also under 'interval'). */
+  /** Resolves when everything appended so far is durable (also under 'interval' and 'os'). */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
     const done = new Promise<void>((resolve, reject) => {
