@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type FsyncPolicy = 'before-ack' | 'interval';
+export type FsyncPolicy = 'before-ack' | 'interval' | 'os';
 
 export interface LakegateConfig {
   host: string;
@@ -96,7 +96,7 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     env: 'LAKEGATE_FSYNC',
     flag: 'fsync',
     parse: parseFsync,
-    help: "before-ack (default): acks=1/all answered after fdatasync; interval: answered once written, synced every log.fsync.interval.ms (Kafka's own default behaviour)",
+    help: "before-ack (default): acks=1/all answered after fdatasync; interval: answered once written, synced every log.fsync.interval.ms; os: answered once written, synced only at segment roll and shutdown (Kafka's own default behaviour)",
   },
   {
     key: 'fsyncIntervalMs',
@@ -167,8 +167,8 @@ function parseBool(v: string): boolean {
   throw new ConfigError(`not true or false: ${v}`);
 }
 function parseFsync(v: string): FsyncPolicy {
-  if (v === 'before-ack' || v === 'interval') return v;
-  throw new ConfigError(`log.fsync must be before-ack or interval, not ${v}`);
+  if (v === 'before-ack' || v === 'interval' || v === 'os') return v;
+  throw new ConfigError(`log.fsync must be before-ack, interval or os, not ${v}`);
 }
 
 /** Java-properties style (key=value, # comments) or JSON, by the file's extension. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort, log, run, spawnLogged, type Spawned } from './util.js';
 import { CACHE_DIR, ROOT } from './paths.js';
 
-export type Fsync = 'before-ack' | 'interval';
+export type Fsync = 'before-ack' | 'interval' | 'os';
 
 export interface LakegateServer {
   proc: Spawned;

@@ -52,12 +52,12 @@ export const GROUPS: Group[] = [
 export type ModeLabel = 'sync' | 'relaxed';
 export interface LakegateMode {
   label: ModeLabel;
-  fsync: 'before-ack' | 'interval';
+  fsync: 'before-ack' | 'interval' | 'os';
   what: string;
 }
 
 /** Which lakegate variants run next to Kafka, and the label each scenario carries. */
 export const LAKEGATE_MODES: readonly LakegateMode[] = [
   { label: 'sync', fsync: 'before-ack', what: 'lakegate default: fdatasync before the ack (durable against power loss)' },
-  { label: 'relaxed', fsync: 'interval', what: 'lakegate --fsync interval: ack once written to the OS, fdatasync every 1 s (Kafka by default leaves syncing to the OS)' },
+  { label: 'relaxed', fsync: 'os', what: "lakegate --fsync os: ack once written to the OS, fdatasync only at segment roll and shutdown (Kafka's default: flush.messages/flush.ms unset)" },
 ];

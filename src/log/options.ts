@@ -11,8 +11,12 @@ export interface LogOptions {
    * 'before-ack': an append resolves after fdatasync of the segment (acks=all is truly durable).
    * 'interval': an append resolves once written to the OS; a timer fdatasyncs every
    * fsyncIntervalMs, so a machine crash may lose that window (a process crash loses nothing).
+   * 'os': an append resolves once written to the OS, which writes it back on its own schedule;
+   * the log fdatasyncs only when it rolls or closes a segment. This is Kafka's default
+   * (log.flush.interval.messages/ms unset): a process crash loses nothing, a machine crash
+   * may lose what the OS had not written back yet.
    */
-  fsync: 'before-ack' | 'interval';
+  fsync: 'before-ack' | 'interval' | 'os';
   fsyncIntervalMs: number;
 }
 
@@ -37,8 +41,8 @@ export function resolveLogOptions(base: LogOptions, overrides: Partial<LogOption
   if (!positiveInt(o.indexIntervalBytes)) {
     throw new KafkaError(ErrorCode.INVALID_CONFIG, 'indexIntervalBytes must be a positive integer');
   }
-  if (o.fsync !== 'before-ack' && o.fsync !== 'interval') {
-    throw new KafkaError(ErrorCode.INVALID_CONFIG, `fsync must be 'before-ack' or 'interval'`);
+  if (o.fsync !== 'before-ack' && o.fsync !== 'interval' && o.fsync !== 'os') {
+    throw new KafkaError(ErrorCode.INVALID_CONFIG, `fsync must be 'before-ack', 'interval' or 'os'`);
   }
   if (!positiveInt(o.fsyncIntervalMs)) {
     throw new KafkaError(ErrorCode.INVALID_CONFIG, 'fsyncIntervalMs must be a positive integer');

@@ -85,6 +85,25 @@ test("'interval': appends resolve without fdatasync; a timer syncs in the backgr
   }
 });
 
+test("'os': appends resolve without fdatasync and nothing syncs until flush or close", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const log = await PartitionLog.open(dir, 't', 0, opts({ fsync: 'os', fsyncIntervalMs: 50 }));
+    for (let i = 0; i < 50; i++) {
+      const b = makeBatch();
+      await log.append(b.buf, b.header, {});
+    }
+    assert.equal(log.highWatermark, 50n, 'written batches are readable at once');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(log.stats.fdatasyncs, 0, 'no sync on the write path and no timer');
+    await log.flush();
+    assert.equal(log.stats.fdatasyncs, 1, 'flush makes the segment durable');
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
+
 test('acks=0 callers may drop the promise: a refused append is not an unhandled rejection', async () => {
   const { dir, cleanup } = await tempDir();
   let unhandled = 0;
