@@ -4,7 +4,7 @@
  * deleted=true, a hard delete removes it; the schema content (and so its id) stays known, which
  * is what keeps ids from ever being reused.
  */
-import type { CompatibilityLevel, Mode, SchemaReference, SchemaType } from './types.js';
+import { COMPATIBILITY_LEVELS, MODES, SCHEMA_TYPES, type CompatibilityLevel, type Mode, type SchemaReference, type SchemaType } from './types.js';
 
 export type RegistryEvent =
   | {
@@ -29,6 +29,42 @@ export type RegistryEvent =
 export interface RegistryJournal {
   append(events: RegistryEvent[]): Promise<void>;
   replay(): AsyncIterable<RegistryEvent>;
+}
+
+const isName = (v: unknown) => typeof v === 'string' && v.length > 0;
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+/**
+ * Whether a decoded journal record is a well-formed event. Anything with Kafka access can write
+ * to the journal's topic, so replay checks every field it will rely on instead of trusting it.
+ */
+export function isRegistryEvent(e: unknown): e is RegistryEvent {
+  if (!e || typeof e !== 'object') return false;
+  const v = e as Record<string, unknown>;
+  switch (v.type) {
+    case 'version':
+      return (
+        isName(v.subject) &&
+        isPositiveInt(v.version) &&
+        isPositiveInt(v.id) &&
+        SCHEMA_TYPES.includes(v.schemaType as SchemaType) &&
+        typeof v.schema === 'string' &&
+        Array.isArray(v.references) &&
+        v.references.every((r: unknown) => {
+          const ref = r as Record<string, unknown> | null;
+          return !!ref && isName(ref.name) && isName(ref.subject) && isPositiveInt(ref.version);
+        }) &&
+        typeof v.deleted === 'boolean'
+      );
+    case 'version-removed':
+      return isName(v.subject) && isPositiveInt(v.version);
+    case 'config':
+      return (v.subject === null || isName(v.subject)) && (v.compatibility === null || COMPATIBILITY_LEVELS.includes(v.compatibility as CompatibilityLevel));
+    case 'mode':
+      return (v.subject === null || isName(v.subject)) && (v.mode === null || MODES.includes(v.mode as Mode));
+    default:
+      return false;
+  }
 }
 
 /** A key naming what an event is about (for log tools, and for a compacted topic later). */

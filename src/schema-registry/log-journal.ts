@@ -10,7 +10,7 @@ import type { PartitionLog } from '../log/index.js';
 import { logger } from '../logger.js';
 import { readRecordBatchHeader } from '../protocol/records/batch-header.js';
 import { decodeRecordBatch, encodeRecordBatch } from '../protocol/records/records.js';
-import { eventKey, type RegistryEvent, type RegistryJournal } from './events.js';
+import { eventKey, isRegistryEvent, type RegistryEvent, type RegistryJournal } from './events.js';
 
 export const SCHEMAS_TOPIC = '_schemas';
 
@@ -63,8 +63,8 @@ export class LogJournal implements RegistryJournal {
 function parseEvent(value: Buffer | null): RegistryEvent | null {
   if (!value) return null;
   try {
-    const event = JSON.parse(value.toString('utf8')) as RegistryEvent;
-    return event && typeof event === 'object' && ['version', 'version-removed', 'config', 'mode'].includes(event.type) ? event : null;
+    const event: unknown = JSON.parse(value.toString('utf8'));
+    return isRegistryEvent(event) ? event : null;
   } catch {
     return null;
   }

@@ -5,6 +5,7 @@
  * decided and journaled under one lock, then applied, so concurrent requests never interleave
  * a check with someone else's write, and nothing is answered before it is durable.
  */
+import { logger } from '../logger.js';
 import { HANDLERS, compatibilityIssues, type ParsedVersion } from './compatibility.js';
 import {
   RegistryError,
@@ -63,14 +64,21 @@ export class SchemaRegistry implements SchemaStore {
 
   static async open(journal: RegistryJournal): Promise<SchemaRegistry> {
     const registry = new SchemaRegistry(journal);
-    for await (const event of journal.replay()) registry.state.apply(event);
+    for await (const event of journal.replay()) {
+      try {
+        registry.state.apply(event);
+      } catch (err) {
+        // Only a record written to the journal behind the registry's back can get here.
+        logger.warn({ err, event: { type: event.type, subject: 'subject' in event ? event.subject : undefined } }, 'skipping a schema registry event that cannot be applied');
+      }
+    }
     return registry;
   }
 
   // ---- SchemaStore (the read side other modules use) ----
 
   async getById(id: number): Promise<StoredSchema | undefined> {
-    return this.liveSchema(id);
+    return this.state.schemas.get(id);
   }
 
   async getVersion(subject: string, version: number | 'latest'): Promise<SchemaVersionInfo | undefined> {

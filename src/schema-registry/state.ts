@@ -37,9 +37,10 @@ export class RegistryState {
     switch (event.type) {
       case 'version': {
         if (!this.schemas.has(event.id)) {
+          // First, as it throws on text that is not the schema type's syntax: nothing is half applied.
+          const canonical = HANDLERS[event.schemaType].canonical(event.schema, false);
           const stored: StoredSchema = { id: event.id, schemaType: event.schemaType, schema: event.schema, references: event.references };
           this.schemas.set(event.id, stored);
-          const canonical = HANDLERS[event.schemaType].canonical(event.schema, false);
           this.idsByContent.set(contentKey(event.schemaType, canonical, event.references), event.id);
         }
         this.nextId = Math.max(this.nextId, event.id + 1);

@@ -11,7 +11,11 @@ export interface SchemaVersionInfo extends SubjectVersion {
 }
 
 export interface SchemaStore {
-  /** The schema with this id, or undefined when no live or soft-deleted version holds it. */
+  /**
+   * The schema with this id, or undefined when no such id was ever handed out. Unlike the
+   * HTTP API (40403 once every version holding it is hard-deleted), content stays readable
+   * here: records written with the id may still sit in the log and must remain decodable.
+   */
   getById(id: number): Promise<StoredSchema | undefined>;
   /** A live version of a subject ('latest': the highest), or undefined. */
   getVersion(subject: string, version: number | 'latest'): Promise<SchemaVersionInfo | undefined>;

@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
 import { freshDataDir, removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -190,10 +191,24 @@ async function snapshot(): Promise<Record<string, unknown>> {
 
 test('kill -9 and a restart keep ids, versions, soft deletes, configs and modes; ids are not reused', async () => {
   const before = await snapshot();
+  // Kafka clients can write to the journal topic; what is not a valid event must not stop the restart.
+  const producer = new Kafka({ clientId: 'registry-test', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  await producer.send({
+    topic: '_schemas',
+    messages: [
+      { key: 'junk', value: 'not json' },
+      { key: 'SCHEMA:x:1', value: JSON.stringify({ type: 'version', subject: 'x', version: 1 }) },
+      { key: 'SCHEMA:y:1', value: JSON.stringify({ type: 'version', subject: 'y', version: 1, id: 500, schemaType: 'AVRO', schema: '{bad', references: [], deleted: false }) },
+    ],
+  });
+  await producer.disconnect();
   await server.kill9();
   server = await startLakegate({ dataDir });
   base = `http://127.0.0.1:${server.httpPort}`;
   assert.deepEqual(await snapshot(), before);
+  assert.match(server.output(), /not a schema registry event/);
+  assert.match(server.output(), /schema registry event that cannot be applied/);
 
   const client = new SchemaRegistry({ host: base });
   const encoded = await client.encode(ids.v2, { id: 1, item: 'pen', qty: 3 });
