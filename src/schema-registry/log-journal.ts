@@ -15,26 +15,25 @@ import { eventKey, isRegistryEvent, type RegistryEvent, type RegistryJournal } f
 export const SCHEMAS_TOPIC = '_schemas';
 
 export class LogJournal implements RegistryJournal {
-  private log: Promise<PartitionLog> | null = null;
+  private warned = false;
 
   constructor(
     private readonly broker: Broker,
     private readonly topic = SCHEMAS_TOPIC,
   ) {}
 
-  /** The topic's log; created on the first change, so a gateway that never registers a schema has no _schemas topic. */
-  private partition(): Promise<PartitionLog> {
-    this.log ??= (async () => {
-      const runtime = this.broker.topic(this.topic) ?? (await this.broker.createTopic(this.topic, 1, { 'table.format': 'none' }));
-      if (this.broker.configValue(runtime.topic, 'table.format') !== 'none') {
-        logger.warn({ topic: this.topic }, 'the schema registry topic has a table.format other than none; it will be materialized as a table');
-      }
-      return runtime.logs[0];
-    })().catch((err) => {
-      this.log = null;
-      throw err;
-    });
-    return this.log;
+  /**
+   * The topic's log, looked up on every append (appends are serialised by the registry) so a
+   * topic deleted and re-created through Kafka is followed rather than written to after close.
+   * Created on the first change: a gateway that never registers a schema has no _schemas topic.
+   */
+  private async partition(): Promise<PartitionLog> {
+    const runtime = this.broker.topic(this.topic) ?? (await this.broker.createTopic(this.topic, 1, { 'table.format': 'none' }));
+    if (!this.warned && this.broker.configValue(runtime.topic, 'table.format') !== 'none') {
+      this.warned = true;
+      logger.warn({ topic: this.topic }, 'the schema registry topic has a table.format other than none; it will be materialized as a table');
+    }
+    return runtime.logs[0];
   }
 
   async append(events: RegistryEvent[]): Promise<void> {
@@ -49,12 +48,19 @@ export class LogJournal implements RegistryJournal {
 
   async *replay(): AsyncIterable<RegistryEvent> {
     if (!this.broker.topic(this.topic)) return;
-    for await (const { bytes } of (await this.partition()).batches()) {
-      for (const record of decodeRecordBatch(bytes).records) {
+    for await (const { header, bytes } of (await this.partition()).batches()) {
+      let records;
+      try {
+        records = decodeRecordBatch(bytes).records;
+      } catch (err) {
+        logger.warn({ err, topic: this.topic, offset: String(header.baseOffset) }, 'skipping a _schemas batch that cannot be decoded');
+        continue;
+      }
+      for (const record of records) {
         const event = parseEvent(record.value);
         // Kafka clients can write to the topic too; what is not an event is skipped, not fatal.
         if (event) yield event;
-        else logger.warn({ topic: SCHEMAS_TOPIC, offset: String(record.offset) }, 'skipping a record that is not a schema registry event');
+        else logger.warn({ topic: this.topic, offset: String(record.offset) }, 'skipping a record that is not a schema registry event');
       }
     }
   }
