@@ -2,8 +2,15 @@
  * Turns one topic's log into table commits. Per partition a cursor marks the first offset the
  * table does not hold yet; it starts from the offsets the table itself recorded, so after a
  * restart nothing is skipped and nothing is written twice. A cycle hands the committed log
- * ranges past the cursors to the worker pool, then commits every resulting file together with
- * the new offsets in one atomic table commit, then moves the cursors.
+ * ranges past the planned cursors to the worker pool, then commits every resulting file
+ * together with the new offsets in one atomic table commit, then moves the cursors.
+ *
+ * Freshness: cycles are pipelined. The next cycle's ranges go to the workers as soon as the
+ * previous cycle's files are written, while that cycle's commit (metadata writes and fsyncs)
+ * is still running; commits stay strictly in order. A cycle takes a bounded number of bytes,
+ * so a backlog becomes several short cycles rather than one long one that holds every newer
+ * record back, and the commit interval counts from when a record became pending, not from
+ * when the previous cycle ended.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -18,7 +25,12 @@ import type { TableFormatWriter } from './table-writer.js';
 import { rowSchema, type TopicTableSettings } from './topic-table-settings.js';
 
 /** Largest byte range one worker task reads (whole batches; a larger batch still goes whole). */
-const MAX_TASK_BYTES = 32 * 1024 * 1024;
+const MAX_TASK_BYTES = 8 * 1024 * 1024;
+/**
+ * Log bytes one cycle takes over all partitions: about half a second of one worker's time,
+ * so a commit after a backlog comes out every few hundred milliseconds.
+ */
+const MAX_CYCLE_BYTES = 16 * 1024 * 1024;
 const TICK_MS = 100;
 const RETRY_BACKOFF_MS = 1000;
 
@@ -27,6 +39,15 @@ export interface PartitionProgress {
   logEndOffset: bigint;
   committedOffset: bigint | null;
   lag: bigint;
+}
+
+/** One cycle's finished worker output, waiting for its turn to commit. */
+interface CycleWork {
+  tasks: MaterializeTask[];
+  targets: Array<{ partition: number; lastOffset: bigint }>;
+  results: MaterializeResult[];
+  startedAt: number;
+  writtenAt: number;
 }
 
 export class TopicMaterializer {
@@ -38,11 +59,20 @@ export class TopicMaterializer {
 
   /** First offset not yet in the table, per partition. */
   private readonly cursors: bigint[] = [];
+  /** First offset not yet handed to a worker, per partition (ahead of cursors while a cycle runs). */
+  private readonly planned: bigint[] = [];
   private readonly committed: Array<bigint | null> = [];
+  /** When the oldest record not yet handed to a worker was first seen pending. */
   private pendingSinceMs: number | null = null;
-  private readonly bytesAtCursor: number[] = [];
+  /** Log bytesWritten when the planned cursor last caught up, per partition. */
+  private readonly bytesAtPlanned: number[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The cycle whose tasks are on the workers (at most one). */
   private running: Promise<void> | null = null;
+  /** The last cycle's commit; the next one waits for it, so commits keep their order. */
+  private committing: Promise<void> = Promise.resolve();
+  /** Bumped when a commit fails: cycles planned before it are dropped, not committed. */
+  private generation = 0;
   private stopped = false;
   private retryAtMs = 0;
 
@@ -63,7 +93,8 @@ export class TopicMaterializer {
       const done = offsets.get(p);
       this.committed[p] = done ?? null;
       this.cursors[p] = done === undefined ? log.logStartOffset : done + 1n;
-      this.bytesAtCursor[p] = log.stats.bytesWritten;
+      this.planned[p] = this.cursors[p];
+      this.bytesAtPlanned[p] = log.stats.bytesWritten;
     });
     await this.removeOrphanFiles();
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -74,6 +105,7 @@ export class TopicMaterializer {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await this.committing;
   }
 
   progress(): PartitionProgress[] {
@@ -97,55 +129,99 @@ export class TopicMaterializer {
   }
 
   private tick(): void {
-    if (this.running || this.stopped || Date.now() < this.retryAtMs) return;
-    if (!this.due()) return;
-    this.running = this.cycle()
-      .catch((err) => {
-        this.lastError = { message: (err as Error).message, time: Date.now() };
-        this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
-        logger.error({ topic: this.topic, err }, 'table commit cycle failed; retrying');
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    if (this.stopped) return;
+    const pending = this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p]);
+    if (!pending) this.pendingSinceMs = null;
+    else this.pendingSinceMs ??= Date.now();
+    if (this.running || Date.now() < this.retryAtMs || !this.due()) return;
+    const generation = this.generation;
+    const cycle = this.cycle(generation);
+    this.running = cycle.materialized.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      this.running = null;
+    });
+    this.committing = cycle.committed.catch((err) => {
+      this.lastError = { message: (err as Error).message, time: Date.now() };
+      this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
+      // Whatever was planned past the table's cursors is planned again, after the backoff.
+      if (this.generation === generation) this.generation++;
+      this.planned.splice(0, this.planned.length, ...this.cursors);
+      this.pendingSinceMs = Date.now();
+      logger.error({ topic: this.topic, err }, 'table commit cycle failed; retrying');
+    });
   }
 
   /** Commit when records have waited an interval, or enough bytes are pending. */
   private due(): boolean {
+    if (this.pendingSinceMs === null) return false;
+    if (Date.now() - this.pendingSinceMs >= this.settings.commitIntervalMs) return true;
     const logs = this.runtime.logs;
-    const pending = logs.some((log, p) => log.highWatermark > this.cursors[p]);
-    if (!pending) {
-      this.pendingSinceMs = null;
-      return false;
-    }
-    const now = Date.now();
-    this.pendingSinceMs ??= now;
-    if (now - this.pendingSinceMs >= this.settings.commitIntervalMs) return true;
-    const pendingBytes = logs.reduce((sum, log, p) => sum + (log.stats.bytesWritten - this.bytesAtCursor[p]), 0);
+    const pendingBytes = logs.reduce((sum, log, p) => sum + (log.stats.bytesWritten - this.bytesAtPlanned[p]), 0);
     return pendingBytes >= this.settings.commitBytes;
   }
 
-  private async cycle(): Promise<void> {
-    this.pendingSinceMs = null;
+  /**
+   * Plans the ranges past the planned cursors and runs them; `materialized` settles when the
+   * workers are done (the next cycle may start), `committed` when the table holds the files.
+   */
+  private cycle(generation: number): { materialized: Promise<unknown>; committed: Promise<void> } {
+    const previousCommit = this.committing;
+    const materialized = this.materializeNext();
+    const committed = (async () => {
+      const outcome = await materialized.then(
+        (work) => ({ work }),
+        (err: unknown) => ({ err }),
+      );
+      // Even a failed cycle waits: its error handling resets the planned cursors to the
+      // committed ones, which must include the previous cycle's commit.
+      await previousCommit;
+      if ('err' in outcome) throw outcome.err;
+      if (outcome.work) await this.commitCycle(outcome.work, generation);
+    })();
+    return { materialized, committed };
+  }
+
+  private async materializeNext(): Promise<CycleWork | null> {
     const tasks: MaterializeTask[] = [];
-    const targets: Array<{ partition: number; lastOffset: bigint; bytesWritten: number }> = [];
-    const budget = Math.max(this.settings.commitBytes, MAX_TASK_BYTES);
-    for (const [p, log] of this.runtime.logs.entries()) {
+    const targets: CycleWork['targets'] = [];
+    const logs = this.runtime.logs;
+    const waiting = logs.filter((log, p) => log.highWatermark > this.planned[p]).length;
+    const perPartition = Math.max(1, Math.floor(Math.min(this.settings.commitBytes, MAX_CYCLE_BYTES) / Math.max(1, waiting)));
+    let backlog = false;
+    for (const [p, log] of logs.entries()) {
       const bytesWritten = log.stats.bytesWritten;
-      const planned = await this.plan(p, log, budget);
+      const end = log.highWatermark;
+      const planned = await this.plan(p, log, perPartition);
       if (planned.length === 0) continue;
       tasks.push(...planned);
-      targets.push({ partition: p, lastOffset: planned[planned.length - 1].toOffset, bytesWritten });
+      const lastOffset = planned[planned.length - 1].toOffset;
+      targets.push({ partition: p, lastOffset });
+      this.planned[p] = lastOffset + 1n;
+      if (this.planned[p] < end) backlog = true;
+      else this.bytesAtPlanned[p] = bytesWritten;
     }
-    if (tasks.length === 0) return;
-
+    // A backlog is due again at once; otherwise the interval restarts with the next record.
+    if (!backlog) this.pendingSinceMs = null;
+    if (tasks.length === 0) return null;
     const startedAt = Date.now();
     const results = await Promise.all(tasks.map((t) => this.runTask(t)));
-    const writtenAt = Date.now();
+    return { tasks, targets, results, startedAt, writtenAt: Date.now() };
+  }
+
+  private async commitCycle(work: CycleWork, generation: number): Promise<void> {
+    const { tasks, targets, results, startedAt, writtenAt } = work;
     const files: DataFileResult[] = results.flatMap((r) => r.files);
+    if (generation !== this.generation) {
+      // Planned on top of a cycle whose commit failed: its ranges are planned again.
+      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      return;
+    }
     const bad: BadRecord[] = results.flatMap((r) => r.badRecords);
     const rowCount = results.reduce((n, r) => n + r.rowCount, 0);
     const offsets = new Map(targets.map((t) => [t.partition, t.lastOffset]));
+    const commitStartedAt = Date.now();
     try {
       await this.table.commit({ files, offsets, rowCount });
     } catch (err) {
@@ -156,7 +232,6 @@ export class TopicMaterializer {
     for (const t of targets) {
       this.cursors[t.partition] = t.lastOffset + 1n;
       this.committed[t.partition] = t.lastOffset;
-      this.bytesAtCursor[t.partition] = t.bytesWritten;
     }
     if (bad.length > 0) {
       this.badRecords.add(bad);
@@ -164,7 +239,10 @@ export class TopicMaterializer {
     }
     this.commits++;
     this.rowsCommitted += rowCount;
-    logger.debug({ topic: this.topic, tasks: tasks.length, files: files.length, rows: rowCount, writeMs: writtenAt - startedAt, commitMs: Date.now() - writtenAt }, 'table commit');
+    logger.debug(
+      { topic: this.topic, tasks: tasks.length, files: files.length, rows: rowCount, writeMs: writtenAt - startedAt, waitMs: commitStartedAt - writtenAt, commitMs: Date.now() - commitStartedAt },
+      'table commit',
+    );
     this.lastCommitAtMs = Date.now();
     this.lastError = null;
   }
@@ -172,7 +250,7 @@ export class TopicMaterializer {
   /** Tasks covering the committed log past the cursor, one per segment piece, within budget. */
   private async plan(partition: number, log: PartitionLog, budget: number): Promise<MaterializeTask[]> {
     const tasks: MaterializeTask[] = [];
-    let from = this.cursors[partition];
+    let from = this.planned[partition];
     let planned = 0;
     const schema = rowSchema(this.settings);
     while (planned < budget) {
