@@ -173,4 +173,11 @@ export const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOption
   }));
   app.put<{ Params: SubjectParams }>('/mode/:subject', async (req) => ({ mode: await registry.setMode(subjectOf(req.params), parseModeBody(req.body)) }));
   app.delete<{ Params: SubjectParams }>('/mode/:subject', async (req) => ({ mode: await registry.deleteMode(subjectOf(req.params)) }));
+
+  // Unknown paths under the registry's own prefixes answer in Confluent's shape, not problem+json.
+  for (const prefix of ['/subjects', '/schemas', '/config', '/mode', '/compatibility']) {
+    app.all(`${prefix}/*`, async () => {
+      throw new RegistryError(404, 404, 'HTTP 404 Not Found');
+    });
+  }
 };

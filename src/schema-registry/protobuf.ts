@@ -13,9 +13,11 @@
  * ranges, field names (Protobuf data does not carry them).
  *
  * References: an `import "x.proto"` is resolved through the reference named `x.proto`;
- * google/protobuf well-known types that protobufjs bundles (any, duration, empty, field_mask,
- * struct, timestamp, wrappers) need no reference.
+ * google/protobuf well-known types (any, duration, empty, field_mask, struct, timestamp,
+ * wrappers, descriptor, api, type, source_context) and google/api annotations need none.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 import type { SchemaHandler } from './schema-handler.js';
 import type { ResolvedSchema } from './types.js';
@@ -45,8 +47,30 @@ function loadImports(schema: ResolvedSchema, root: protobuf.Root, loaded: Set<st
       continue;
     }
     const bundled = protobuf.common.get(imported);
-    if (!bundled) throw new Error(`import "${imported}" is neither a schema reference nor a bundled google/protobuf type`);
-    root.addJSON(bundled.nested ?? {});
+    if (bundled) {
+      root.addJSON(bundled.nested ?? {});
+      continue;
+    }
+    const shipped = shippedProto(imported);
+    if (!shipped) throw new Error(`import "${imported}" is neither a schema reference nor a bundled google/protobuf type`);
+    protobuf.parse(shipped, root, PARSE_OPTIONS);
+    loadImports({ schemaType: 'PROTOBUF', schema: shipped, references: [], dependencies: new Map() }, root, loaded);
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The google/protobuf and google/api files protobufjs ships as .proto text but not as common
+ * types (descriptor.proto for custom options, api, type, source_context, annotations, http).
+ * Confluent serializers do not register well-known imports as references, so they must resolve.
+ */
+function shippedProto(file: string): string | undefined {
+  if (!/^google\/(protobuf|api)\/[a-z_]+\.proto$/.test(file)) return undefined;
+  try {
+    return readFileSync(require.resolve(`protobufjs/${file}`), 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

@@ -138,6 +138,7 @@ test('errors come back in Confluent shape with Confluent codes', async () => {
     ['POST', '/subjects/x/versions', { schema: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' }, 422, 42201],
     ['POST', '/subjects/x/versions', {}, 422, 42201],
     ['GET', '/config/orders-copy-value', undefined, 404, 40408],
+    ['GET', '/subjects/orders-value/versions/1/nonsense', undefined, 404, 404],
   ];
   for (const [method, path, body, status, code] of cases) {
     const res = await call(method, path, body);

@@ -47,6 +47,9 @@ test('protobuf: imports resolve through references and bundled google types', ()
   // Only the file's own messages count for compatibility, not those it imports.
   assert.deepEqual([...parsed.messages.keys()], ['acme.Order']);
   assert.throws(() => parse('PROTOBUF', order), /import "acme\/common.proto" is neither a schema reference/);
+  // Custom options need descriptor.proto, which protobufjs ships as a file rather than a common type.
+  const withOption = proto('import "google/protobuf/descriptor.proto";\nextend google.protobuf.FieldOptions { string pii = 50001; }\nmessage User { string email = 1 [(pii) = "yes"]; }');
+  assert.deepEqual([...(parse('PROTOBUF', withOption) as { messages: Map<string, unknown> }).messages.keys()], ['acme.User']);
 });
 
 test('protobuf: invalid schemas are refused, and comments do not change identity', () => {
