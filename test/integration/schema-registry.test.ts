@@ -128,6 +128,23 @@ test('JSON Schema and Protobuf register over plain HTTP, with compatibility enfo
   assert.deepEqual((await call('GET', '/schemas/types')).body.sort(), ['AVRO', 'JSON', 'PROTOBUF']);
 });
 
+test('the Confluent client also round-trips Protobuf and JSON Schema payloads through the registry', async () => {
+  const client = new SchemaRegistry({ host: base });
+  const proto = 'syntax = "proto3";\npackage acme;\nmessage Click { string page = 1; int64 at = 2; }\n';
+  const { id: protoId } = await client.register({ type: SchemaType.PROTOBUF, schema: proto }, { subject: 'clicks-value' });
+  const click = { page: '/home', at: 1700000000000 };
+  const protoBytes = await client.encode(protoId, click);
+  const decodedClick = (await new SchemaRegistry({ host: base }).decode(protoBytes)) as { page: string; at: unknown };
+  assert.equal(decodedClick.page, '/home');
+  assert.equal(Number(decodedClick.at), click.at);
+
+  const schema = JSON.stringify({ type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] });
+  const { id: jsonId } = await client.register({ type: SchemaType.JSON, schema }, { subject: 'skus-value' });
+  const jsonBytes = await client.encode(jsonId, { sku: 'A-1' });
+  assert.deepEqual(await new SchemaRegistry({ host: base }).decode(jsonBytes), { sku: 'A-1' });
+  assert.notEqual(protoId, jsonId);
+});
+
 test('errors come back in Confluent shape with Confluent codes', async () => {
   const cases: Array<[string, string, unknown, number, number]> = [
     ['GET', '/subjects/nope/versions', undefined, 404, 40401],
