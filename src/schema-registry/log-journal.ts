@@ -2,7 +2,7 @@
  * The registry journal kept in lakegate's own log, as Confluent keeps its registry in the
  * `_schemas` topic: one partition, one record per event (key: what it is about, value: the
  * event as JSON), table.format=none so the materializer never turns it into a table. An
- * append resolves after the batch is fdatasync'ed, also under log.fsync=interval, so an
+ * append resolves after the batch is fdatasync'ed, under every log.fsync policy, so an
  * HTTP answer is only sent for a change that survives kill -9 or a power cut.
  */
 import type { Broker } from '../broker-api/broker.js';
