@@ -40,7 +40,7 @@ const defs: TopicConfigDef[] = [
     default: '',
     doc: 'Typed columns taken from top-level JSON fields: name:type[,name:type...], type one of boolean, int, long, double, string, timestamptz, date.',
   },
-  { name: 'table.partition.by', type: ConfigType.STRING, default: 'hour', allowed: ['none', 'hour', 'day'], doc: 'Table partitioning by the Kafka timestamp.' },
+  { name: 'table.partition.by', type: ConfigType.STRING, default: 'hour', doc: 'Table partitioning: none, hour or day of the Kafka timestamp, identity (the Kafka partition) or identity:<column> (a typed value.json.columns column of type int, long, string or date).' },
   { name: 'table.commit.interval.ms', type: ConfigType.LONG, default: '1000', min: 50, doc: 'Longest time between table commits while records arrive.' },
   { name: 'table.commit.bytes', type: ConfigType.LONG, default: '67108864', min: 1024, doc: 'Log bytes that trigger a commit before the interval is up.' },
 ];
@@ -54,6 +54,9 @@ export function checkTopicConfig(name: string, value: string | null): string | n
   if (value === null) return `Null value not supported for topic configs: ${name}`;
   if (def.allowed && !def.allowed.includes(value)) return `Invalid value ${value} for configuration ${name}: must be one of ${def.allowed.join(', ')}`;
   if (name === 'value.json.columns') return jsonColumnsProblem(value);
+  if (name === 'table.partition.by' && !PARTITION_BY.test(value)) {
+    return `Invalid value ${value} for configuration ${name}: must be one of none, hour, day, identity, identity:<column>`;
+  }
   if (def.type === ConfigType.INT || def.type === ConfigType.LONG) {
     if (!/^-?\d+$/.test(value)) return `Invalid value ${value} for configuration ${name}: not a number`;
     const n = BigInt(value);
@@ -63,6 +66,8 @@ export function checkTopicConfig(name: string, value: string | null): string | n
   return null;
 }
 
+/** The column of identity:<column> is checked against value.json.columns when the table opens. */
+const PARTITION_BY = /^(none|hour|day|identity|identity:[A-Za-z][A-Za-z0-9_]*)$/;
 const JSON_COLUMN_TYPES = ['boolean', 'int', 'long', 'double', 'string', 'timestamptz', 'date'];
 const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 

@@ -9,7 +9,7 @@ import type { WriterPool } from '../writer/pool.js';
 import type { TableFormatWriter } from './table-writer.js';
 import { TableNames } from './table-names.js';
 import { TopicMaterializer } from './topic-materializer.js';
-import { rowSchema, tableSettings, TABLE_NAMESPACE, type TopicTableSettings } from './topic-table-settings.js';
+import { rowSchema, settingsProblem, tableSettings, TABLE_NAMESPACE, type TopicTableSettings } from './topic-table-settings.js';
 
 export type OpenTable = (args: { namespace: string[]; name: string; topic: TopicRuntime; settings: TopicTableSettings; schema: ReturnType<typeof rowSchema> }) => Promise<TableFormatWriter>;
 
@@ -67,6 +67,13 @@ export class Materializer {
       }
       const settings = tableSettings(this.broker, runtime);
       if (settings.format === 'none') continue;
+      const problem = settingsProblem(settings);
+      if (problem) {
+        // A config fix (AlterConfigs) is picked up at the next try.
+        this.retryAt.set(runtime.topic.name, Date.now() + 5000);
+        logger.error({ topic: runtime.topic.name }, `cannot materialize topic: ${problem}`);
+        continue;
+      }
       const work = this.startTopic(runtime, settings).finally(() => this.starting.delete(runtime.topic.name));
       this.starting.set(runtime.topic.name, work);
     }

@@ -305,7 +305,8 @@ export class TopicMaterializer {
   private async removeOrphanFiles(): Promise<void> {
     let names: string[];
     try {
-      names = await readdir(this.table.dataDir);
+      // Partitioned tables keep their files in one directory per partition value.
+      names = await readdir(this.table.dataDir, { recursive: true });
     } catch {
       return;
     }

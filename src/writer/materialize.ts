@@ -13,11 +13,11 @@ import { planColumns } from './column-plan.js';
 import { writeDataFile, type DataFileContext } from './data-file.js';
 import { describeError } from './errors.js';
 import { DEFAULT_ROW_GROUP_SIZE } from './parquet-encode.js';
-import { partitionValueOf } from './partitioning.js';
+import { comparePartitionValues, identityColumnName, partitionDirectory, rowPartitioner, type RowPartitioner } from './partitioning.js';
 import { RecordConverter } from './record-converter.js';
 import { releaseBlock, RowBlock } from './row-block.js';
 import { DEFAULT_READ_CHUNK, readBatchRange, type SegmentBatch } from './segment-range.js';
-import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask } from './task.js';
+import type { BadRecord, DataFileResult, JsonColumnSpec, MaterializeResult, MaterializeTask, PartitionValue } from './task.js';
 
 export interface MaterializeOptions {
   /**
@@ -34,7 +34,9 @@ export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_BYTES = 256 * 1024 * 1024;
 
 class TaskRun {
-  readonly blocks = new Map<number | null, RowBlock>();
+  readonly blocks = new Map<PartitionValue, RowBlock>();
+  /** Directories files were written into (each needs its entries synced). */
+  readonly directories = new Set<string>();
   readonly files: DataFileResult[] = [];
   readonly badRecords: BadRecord[] = [];
   openBytes = 0;
@@ -45,6 +47,8 @@ class TaskRun {
   private readonly converter: RecordConverter;
   private readonly ctx: DataFileContext;
   private readonly maxFileBytes: number;
+  private readonly partitionOf: RowPartitioner;
+  private readonly partitionColumnType: JsonColumnSpec['type'] | undefined;
 
   constructor(
     readonly task: MaterializeTask,
@@ -53,6 +57,9 @@ class TaskRun {
     const plan = planColumns(task);
     this.ctx = { task, plan, arrowSchema: arrowSchema(task.schema), rowGroupSize: task.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE };
     this.converter = new RecordConverter(task, plan);
+    this.partitionOf = rowPartitioner(task, plan);
+    const column = identityColumnName(task.partitionBy);
+    this.partitionColumnType = plan.jsonColumns.find((c) => c.name === column)?.type;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lastOffset = task.fromOffset - 1n;
   }
@@ -80,7 +87,7 @@ class TaskRun {
         this.bad(record.offset, reason);
         continue;
       }
-      const partitionValue = partitionValueOf(task.partitionBy, Number(record.timestamp));
+      const partitionValue = this.partitionOf(Number(record.timestamp), converter.json);
       let block = this.blocks.get(partitionValue);
       if (!block) {
         block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns);
@@ -103,13 +110,18 @@ class TaskRun {
   async flush(block: RowBlock): Promise<void> {
     this.blocks.delete(block.partitionValue);
     this.openBytes -= block.estimatedBytes;
-    const file = path.join(this.task.outputDir, `${this.task.filePrefix}-${this.files.length}.parquet`);
+    const directory = path.join(this.task.outputDir, partitionDirectory(this.task.partitionBy, this.partitionColumnType, block.partitionValue));
+    if (!this.directories.has(directory)) {
+      await mkdir(directory, { recursive: true });
+      this.directories.add(directory);
+    }
+    const file = path.join(directory, `${this.task.filePrefix}-${this.files.length}.parquet`);
     this.files.push(await writeDataFile(this.ctx, block, file));
     releaseBlock(block);
   }
 
   async flushAll(): Promise<void> {
-    const ordered = [...this.blocks.values()].sort((a, b) => (a.partitionValue ?? 0) - (b.partitionValue ?? 0));
+    const ordered = [...this.blocks.values()].sort((a, b) => comparePartitionValues(a.partitionValue, b.partitionValue));
     for (const block of ordered) await this.flush(block);
   }
 }
@@ -180,6 +192,8 @@ export async function materialize(task: MaterializeTask, options: MaterializeOpt
     }
     run.settleCorrupt(undefined);
     await run.flushAll();
+    // New files' entries, then the new partition directories' entries in outputDir.
+    for (const directory of run.directories) await syncDirectory(directory);
     await syncDirectory(task.outputDir);
   } catch (err) {
     // Nothing references these files yet; leave no orphans behind a failed task.

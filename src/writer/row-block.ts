@@ -6,7 +6,7 @@
  */
 import { BytesColumn, FixedColumn } from './column-buffers.js';
 import type { JsonScalar } from './json-fields.js';
-import type { JsonColumnSpec } from './task.js';
+import type { JsonColumnSpec, PartitionValue } from './task.js';
 
 export type JsonColumnBuffer =
   | { kind: 'i32'; column: FixedColumn<Int32Array> }
@@ -56,7 +56,7 @@ export class RowBlock {
   readonly json: JsonColumnBuffer[];
 
   constructor(
-    readonly partitionValue: number | null,
+    readonly partitionValue: PartitionValue,
     jsonColumns: JsonColumnSpec[],
   ) {
     this.json = jsonColumns.map(jsonBuffer);

@@ -17,8 +17,19 @@ export interface JsonColumnSpec {
   type: 'boolean' | 'int' | 'long' | 'double' | 'string' | 'timestamptz' | 'date';
 }
 
-/** How rows split into data files: by hour or day of the Kafka timestamp, or not at all. */
-export type PartitionTransform = 'none' | 'hour' | 'day';
+/**
+ * How rows split into data files: by hour or day of the Kafka timestamp, by the Kafka
+ * partition (`identity`), by the value of a typed JSON column (`identity:<column>`, an int,
+ * long, string or date column of jsonColumns), or not at all.
+ */
+export type PartitionTransform = 'none' | 'hour' | 'day' | 'identity' | `identity:${string}`;
+
+/**
+ * A data file's partition value: hours or days since the epoch for hour/day, the Kafka
+ * partition for identity, the column's value (days for a date, bigint for a long) for
+ * identity:<column>, null when unpartitioned or the column is null.
+ */
+export type PartitionValue = number | bigint | string | null;
 
 export interface MaterializeTask {
   topic: string;
@@ -59,8 +70,8 @@ export interface DataFileResult {
   path: string;
   sizeBytes: number;
   recordCount: number;
-  /** hour or day number of the Kafka timestamp shared by every row, or null when unpartitioned. */
-  partitionValue: number | null;
+  /** The partition value every row of the file shares (see PartitionValue). */
+  partitionValue: PartitionValue;
   columnStats: Record<number, ColumnStats>;
   minOffset: bigint;
   maxOffset: bigint;

@@ -202,7 +202,8 @@ test('kill -9 five times during produce and materialization: every acknowledged 
   assert.equal(pairs.size, table.rows.length, '(partition, offset) pairs are unique');
   assert.ok(table.metadata.snapshots.length > 5, 'commits happened throughout, not only at the end');
   // Files a killed cycle wrote but never committed were removed at the next start.
-  const onDisk = readdirSync(path.join(dataDir, 'warehouse', 'kafka', 'crashy', 'data')).filter((f) => f.endsWith('.parquet'));
+  // Recursive: a partitioned table keeps one directory per partition value.
+  const onDisk = readdirSync(path.join(dataDir, 'warehouse', 'kafka', 'crashy', 'data'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
   assert.deepEqual(onDisk.map((f) => path.join(dataDir, 'warehouse', 'kafka', 'crashy', 'data', f)).sort(), [...table.dataFiles].sort(), 'no orphaned data files');
   process.stdout.write(`# iceberg crash test: ${kills} kills, ${acked.size} acknowledged, ${table.rows.length} rows, ${table.metadata.snapshots.length} snapshots\n`);
 });

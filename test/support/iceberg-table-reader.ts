@@ -11,6 +11,7 @@ import { readManifest } from '../../src/tables/iceberg/manifest.js';
 import { readManifestList } from '../../src/tables/iceberg/manifest-list.js';
 import { parseMetadata, type TableMetadata } from '../../src/tables/iceberg/metadata.js';
 import { locationToPath } from '../../src/tables/iceberg/io.js';
+import type { PartitionValue } from '../../src/writer/task.js';
 
 export interface TableRow {
   partition: number;
@@ -27,6 +28,8 @@ export interface ReadTable {
   /** Sum of the manifests' record_count of live data files. */
   manifestRecordCount: bigint;
   dataFiles: string[];
+  /** Each live data file's partition tuple from its manifest entry, keyed by file path. */
+  partitions: Map<string, Record<string, PartitionValue>>;
   rows: TableRow[];
 }
 
@@ -46,7 +49,7 @@ export async function readIcebergTable(httpPort: number, table: string): Promise
   if (!loaded) throw new Error(`no table ${table}`);
   const { metadata } = loaded;
   const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
-  const out: ReadTable = { metadata, manifestRecordCount: 0n, dataFiles: [], rows: [] };
+  const out: ReadTable = { metadata, manifestRecordCount: 0n, dataFiles: [], partitions: new Map(), rows: [] };
   if (!current) return out;
   const list = readManifestList(await readFile(locationToPath(current['manifest-list'])));
   for (const m of list.manifests) {
@@ -55,6 +58,7 @@ export async function readIcebergTable(httpPort: number, table: string): Promise
       if (entry.status === 2) continue;
       out.manifestRecordCount += entry.dataFile.recordCount;
       out.dataFiles.push(locationToPath(entry.dataFile.filePath));
+      out.partitions.set(locationToPath(entry.dataFile.filePath), entry.dataFile.partition);
     }
   }
   for (const file of out.dataFiles) out.rows.push(...(await readParquetRows(file)));

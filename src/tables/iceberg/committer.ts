@@ -36,7 +36,7 @@ import {
   withCurrentSchema,
   type TableMetadata,
 } from './metadata.js';
-import { partitionRecord, partitionTransformOf } from './partition.js';
+import { partitionRecord, partitionTransformOf, sourceTypesOf } from './partition.js';
 import { leafFields, type IcebergField } from './schema.js';
 import { appendSummary, committedOffsets, mergeOffsets } from './snapshot.js';
 
@@ -263,7 +263,7 @@ export class IcebergTableWriter implements TableFormatWriter {
       addedRowsCount: entries.reduce((n, e) => n + e.dataFile.recordCount, 0n),
       existingRowsCount: 0n,
       deletedRowsCount: 0n,
-      partitions: partitionSummaries(spec, files.map((f) => f.partitionValue)),
+      partitions: partitionSummaries(spec, files.map((f) => f.partitionValue), sourceTypesOf(schema)),
       keyMetadata: null,
     };
   }

@@ -5,8 +5,9 @@
  */
 import { readAvroFile, writeAvroFile, type AvroCodec, requiredField, optionalField } from './avro.js';
 import { toBytes } from './conversions.js';
-import type { PartitionSpec } from './partition.js';
+import type { PartitionSpec, SourceTypeOf } from './partition.js';
 import { partitionFieldType } from './partition.js';
+import type { PartitionValue } from '../../writer/task.js';
 
 export const ManifestContent = { DATA: 0, DELETES: 1 } as const;
 
@@ -73,16 +74,22 @@ export function manifestFileAvroSchema(): Record<string, unknown> {
   };
 }
 
+/** Orders partition values of one field; strings by UTF-8 bytes, as Iceberg compares them. */
+function compareValues(a: number | bigint | string, b: number | bigint | string): number {
+  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Partition field summaries of the files a manifest holds (values: one per file). */
-export function partitionSummaries(spec: PartitionSpec, values: readonly (number | null)[]): FieldSummary[] {
+export function partitionSummaries(spec: PartitionSpec, values: readonly PartitionValue[], sourceType?: SourceTypeOf): FieldSummary[] {
   return spec.fields.map((f) => {
-    const present = values.filter((v): v is number => v !== null);
-    const type = partitionFieldType(f);
+    const present = values.filter((v): v is number | bigint | string => v !== null).sort(compareValues);
+    const type = partitionFieldType(f, sourceType);
     return {
       containsNull: present.length < values.length,
       containsNan: false,
-      lowerBound: present.length ? toBytes(type, Math.min(...present)) : null,
-      upperBound: present.length ? toBytes(type, Math.max(...present)) : null,
+      lowerBound: present.length ? toBytes(type, present[0]) : null,
+      upperBound: present.length ? toBytes(type, present[present.length - 1]) : null,
     };
   });
 }

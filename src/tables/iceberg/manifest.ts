@@ -9,8 +9,9 @@
  */
 import type { FileMetrics } from './conversions.js';
 import { readAvroFile, writeAvroFile, type AvroCodec, requiredField, optionalField, type AvroSchema } from './avro.js';
-import type { PartitionSpec, PartitionField } from './partition.js';
-import { partitionFieldType } from './partition.js';
+import type { PartitionSpec, PartitionField, SourceTypeOf } from './partition.js';
+import { partitionFieldType, sourceTypesOf } from './partition.js';
+import type { PartitionValue } from '../../writer/task.js';
 import type { IcebergSchema } from './schema.js';
 
 export const ManifestEntryStatus = { EXISTING: 0, ADDED: 1, DELETED: 2 } as const;
@@ -23,7 +24,7 @@ export interface DataFile {
   filePath: string;
   fileFormat: string;
   /** Keyed by partition field name. */
-  partition: Record<string, number | null>;
+  partition: Record<string, PartitionValue>;
   recordCount: bigint;
   fileSizeInBytes: bigint;
   metrics: FileMetrics;
@@ -66,21 +67,24 @@ function avroList(elementId: number, elementType: string): AvroSchema {
   return { type: 'array', items: elementType, 'element-id': elementId };
 }
 
-function partitionFieldAvroType(f: PartitionField): AvroSchema {
-  return partitionFieldType(f) === 'date' ? { type: 'int', logicalType: 'date' } : 'int';
+function partitionFieldAvroType(f: PartitionField, sourceType?: SourceTypeOf): AvroSchema {
+  const type = partitionFieldType(f, sourceType);
+  if (type === 'date') return { type: 'int', logicalType: 'date' };
+  if (type === 'int' || type === 'long' || type === 'string') return type;
+  throw new Error(`partition field ${f.name} of type ${type} is not one lakegate writes`);
 }
 
 /** The `r102` partition record for a spec (empty for an unpartitioned table). */
-export function partitionAvroSchema(spec: PartitionSpec): AvroSchema {
+export function partitionAvroSchema(spec: PartitionSpec, sourceType?: SourceTypeOf): AvroSchema {
   return {
     type: 'record',
     name: 'r102',
-    fields: spec.fields.map((f) => optional(f['field-id'], f.name, partitionFieldAvroType(f))),
+    fields: spec.fields.map((f) => optional(f['field-id'], f.name, partitionFieldAvroType(f, sourceType))),
   };
 }
 
 /** The v2 `manifest_entry` Avro schema for a partition spec, field ids included. */
-export function manifestEntryAvroSchema(spec: PartitionSpec): Record<string, unknown> {
+export function manifestEntryAvroSchema(spec: PartitionSpec, sourceType?: SourceTypeOf): Record<string, unknown> {
   const dataFile = {
     type: 'record',
     name: 'r2',
@@ -88,7 +92,7 @@ export function manifestEntryAvroSchema(spec: PartitionSpec): Record<string, unk
       required(134, 'content', 'int', 'Contents of the file: 0=data, 1=position deletes, 2=equality deletes'),
       required(100, 'file_path', 'string', 'Location URI with FS scheme'),
       required(101, 'file_format', 'string', 'File format name: avro, orc, or parquet'),
-      required(102, 'partition', partitionAvroSchema(spec), 'Partition data tuple, schema based on the partition spec'),
+      required(102, 'partition', partitionAvroSchema(spec, sourceType), 'Partition data tuple, schema based on the partition spec'),
       required(103, 'record_count', 'long', 'Number of records in the file'),
       required(104, 'file_size_in_bytes', 'long', 'Total file size in bytes'),
       optional(108, 'column_sizes', avroMap(117, 118, 'long'), 'Map of column id to total size on disk'),
@@ -130,7 +134,7 @@ function mapFromAvro<V>(arr: unknown): Map<number, V> {
 
 function entryToAvro(e: ManifestEntry, spec: PartitionSpec): Record<string, unknown> {
   const f = e.dataFile;
-  const partition: Record<string, number | null> = {};
+  const partition: Record<string, PartitionValue> = {};
   for (const pf of spec.fields) partition[pf.name] = f.partition[pf.name] ?? null;
   return {
     status: e.status,
@@ -168,7 +172,7 @@ export interface ManifestWriteInput {
 /** The bytes of a v2 data manifest. */
 export function writeManifest(input: ManifestWriteInput): Buffer {
   return writeAvroFile(
-    manifestEntryAvroSchema(input.spec),
+    manifestEntryAvroSchema(input.spec, sourceTypesOf(input.schema)),
     input.entries.map((e) => entryToAvro(e, input.spec)),
     {
       codec: input.codec,
@@ -197,9 +201,10 @@ export function readManifest(buf: Buffer): ManifestContents {
   const entries = file.records.map((raw): ManifestEntry => {
     const r = raw as Record<string, unknown>;
     const d = r['data_file'] as Record<string, unknown>;
-    const partition: Record<string, number | null> = {};
+    const partition: Record<string, PartitionValue> = {};
     for (const [k, v] of Object.entries((d['partition'] ?? {}) as Record<string, unknown>)) {
-      partition[k] = v === null || v === undefined ? null : Number(v);
+      // int and date come back as numbers, long as bigint, string as string.
+      partition[k] = v === null || v === undefined ? null : typeof v === 'bigint' || typeof v === 'string' ? v : Number(v);
     }
     return {
       status: r['status'] as ManifestEntryStatus,

@@ -80,7 +80,7 @@ export interface NewTableOptions {
 }
 
 export function newTableMetadata(opts: NewTableOptions): TableMetadata {
-  const spec = partitionSpec(opts.partitionBy);
+  const spec = partitionSpec(opts.partitionBy, opts.schema);
   const schema = toIcebergSchema(opts.schema);
   return {
     'format-version': 2,

@@ -6,6 +6,7 @@
  * after those offsets.
  */
 import { currentSnapshot, snapshotById, type Snapshot, type TableMetadata } from './metadata.js';
+import type { PartitionValue } from '../../writer/task.js';
 
 export const OFFSETS_PROPERTY = 'lakegate.kafka.offsets';
 export const TOPIC_PROPERTY = 'lakegate.kafka.topic';
@@ -61,7 +62,7 @@ export function mergeOffsets(parent: ReadonlyMap<number, bigint>, commit: Readon
 export interface AddedFileSummary {
   recordCount: number;
   sizeBytes: number;
-  partitionValue: number | null;
+  partitionValue: PartitionValue;
 }
 
 export interface AppendSummaryInput {
