@@ -21,6 +21,7 @@ import { BatchReader } from './batch-reader.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { readAt, storageError, writeAllAtSync } from './fs-util.js';
 import { GroupCommitter } from './group-commit.js';
+import { SyncPipeline } from './sync-pipeline.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshot.js';
 import type { ProducerSnapshot, ProducerStateManager } from './producer-state.js';
@@ -68,7 +69,17 @@ interface PendingAppend {
   reject: (err: KafkaError) => void;
 }
 
+/** A group written to the active segment, durable once its sync completes. */
+interface WrittenGroup {
+  segment: LogSegment;
+  position: number;
+  bytes: number;
+  items: PendingAppend[];
+}
+
 const INT32_MAX = 0x7fffffffn;
+/** fdatasyncs in flight per log under 'before-ack' (see SyncPipeline). */
+const SYNCS_IN_FLIGHT = 2;
 
 export class PartitionLog {
   readonly stats: LogStats;
@@ -79,6 +90,7 @@ export class PartitionLog {
   private assignedBytes: number;
   private assignedCreatedMs: number;
   private readonly committer: GroupCommitter<PendingAppend>;
+  private readonly syncs: SyncPipeline<WrittenGroup>;
   private durableWaiters: { end: bigint; resolve: () => void; reject: (e: KafkaError) => void }[] = [];
   private failure: KafkaError | null = null;
   private closing: Promise<void> | null = null;
@@ -113,6 +125,14 @@ export class PartitionLog {
     this.committer = new GroupCommitter<PendingAppend>(
       (items) => this.commitGroup(items),
       (err, lost) => this.fail(err, lost),
+    );
+    this.syncs = new SyncPipeline<WrittenGroup>(
+      SYNCS_IN_FLIGHT,
+      (g) => {
+        this.stats.fdatasyncs++;
+        this.groupReadable(g);
+      },
+      (err, lost) => this.fail(storageError(`fdatasync of ${lost[0]!.segment.logPath} failed`, err), lost.flatMap((g) => g.items)),
     );
     this.startSyncTimer();
   }
@@ -252,34 +272,41 @@ export class PartitionLog {
   }
 
   private async commitGroup(items: PendingAppend[]): Promise<void> {
+    // A sync that failed in the background has failed the log; nothing more may be written.
+    if (this.failure) throw this.failure;
     const seg = this.active;
-    const start = seg.size;
-    let written: number;
+    const position = seg.size;
+    let bytes: number;
     try {
-      written = writeAllAtSync(
+      bytes = writeAllAtSync(
         seg.handle.fd,
         items.map((i) => i.batch),
-        start,
+        position,
       );
-      seg.size += written;
-      if (this.opts.fsync === 'before-ack') {
-        await seg.handle.datasync();
-        this.stats.fdatasyncs++;
-      } else {
-        this.dirty = true;
-      }
     } catch (e) {
       throw storageError(`write to ${seg.logPath} failed`, e);
     }
-    let pos = start;
+    seg.size += bytes;
+    const group: WrittenGroup = { segment: seg, position, bytes, items };
+    if (this.opts.fsync === 'before-ack') {
+      await this.syncs.add(group, () => seg.handle.datasync());
+    } else {
+      this.dirty = true;
+      this.groupReadable(group);
+    }
+  }
+
+  /** A group is durable per the fsync policy: index it, move the high watermark, answer it. */
+  private groupReadable({ segment, position, bytes, items }: WrittenGroup): void {
+    let pos = position;
     for (const it of items) {
-      seg.onBatchReadable(pos, it.batch.length, it.baseOffset, it.lastOffset, it.maxTimestamp);
+      segment.onBatchReadable(pos, it.batch.length, it.baseOffset, it.lastOffset, it.maxTimestamp);
       pos += it.batch.length;
     }
     this.hw = items[items.length - 1]!.lastOffset + 1n;
     this.stats.groupCommits++;
     this.stats.batchesWritten += items.length;
-    this.stats.bytesWritten += written;
+    this.stats.bytesWritten += bytes;
     for (const it of items) it.resolve();
     this.releaseDurableWaiters();
   }
@@ -289,6 +316,9 @@ export class PartitionLog {
    * new one exists, and only then moves the recovery point past it.
    */
   private async roll(newBase: bigint, snapshot: ProducerSnapshot): Promise<void> {
+    // The old segment's last groups are indexed when their syncs complete, before sealing.
+    await this.syncs.settle();
+    if (this.failure) throw this.failure;
     try {
       await this.active.seal();
       this.stats.fdatasyncs++;
@@ -361,6 +391,11 @@ export class PartitionLog {
     if (this.failure) throw this.failure;
     const done = new Promise<void>((resolve, reject) => {
       this.committer.pushBarrier(async () => {
+        await this.syncs.settle();
+        if (this.failure) {
+          reject(this.failure);
+          throw this.failure;
+        }
         try {
           if (this.dirty) {
             this.dirty = false;
@@ -504,6 +539,7 @@ export class PartitionLog {
   private async doClose(): Promise<void> {
     this.stopSyncTimer();
     await this.committer.drain();
+    await this.syncs.settle();
     try {
       if (!this.failure) {
         const active = this.active;
@@ -532,6 +568,7 @@ export class PartitionLog {
     this.closing ??= (async () => {
       this.stopSyncTimer();
       await this.committer.drain();
+      await this.syncs.settle();
       for (const s of this.segments) await s.close().catch(() => {});
     })();
     return this.closing;
