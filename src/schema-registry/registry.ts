@@ -87,6 +87,10 @@ export class SchemaRegistry implements SchemaStore {
     return binding && { ...binding, schema: this.state.schemas.get(binding.id)! };
   }
 
+  async subjectSchemaIds(subject: string): Promise<number[]> {
+    return [...new Set(this.state.versionsOf(subject, true).map((v) => v.id))];
+  }
+
   async resolve(schema: StoredSchema): Promise<ResolvedSchema> {
     return { ...schema, dependencies: this.resolveReferences(schema.references, 0) };
   }

@@ -19,6 +19,12 @@ export interface SchemaStore {
   getById(id: number): Promise<StoredSchema | undefined>;
   /** A live version of a subject ('latest': the highest), or undefined. */
   getVersion(subject: string, version: number | 'latest'): Promise<SchemaVersionInfo | undefined>;
+  /**
+   * Ids of the schemas the subject's versions hold, soft-deleted versions included (a
+   * producer may still be writing with one); hard-deleted versions are gone. Empty when the
+   * subject has no versions.
+   */
+  subjectSchemaIds(subject: string): Promise<number[]>;
   /** The schema with its references resolved, ready for a schema-type parser. */
   resolve(schema: StoredSchema): Promise<ResolvedSchema>;
 }
