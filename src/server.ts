@@ -11,6 +11,7 @@ import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
 import { buildHttpApp, startHttp } from './http/app.js';
 import { logger } from './logger.js';
+import { ValidationPool } from './record-validation/validation-pool.js';
 import { LogJournal } from './schema-registry/log-journal.js';
 import { SchemaRegistry } from './schema-registry/registry.js';
 import { IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
@@ -38,6 +39,9 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
   await materializer.start();
 
   const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
+  // Its worker threads start only when a validation=reject topic receives a batch.
+  const validationPool = new ValidationPool(schemaRegistry);
+  broker.recordValidator = validationPool;
   const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry });
   const httpPort = await startHttp(http, config.host, config.httpPort);
   const kafka = new KafkaServer(broker);
@@ -67,6 +71,7 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
         await materializer.stop();
         await http.close();
         await pool.close();
+        await validationPool.close();
         await broker.close();
       })();
       return closing;

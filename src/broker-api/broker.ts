@@ -11,6 +11,7 @@ import type { LakegateConfig } from '../config.js';
 import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { logger } from '../logger.js';
+import type { ValidationPool } from '../record-validation/validation-pool.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
 
@@ -20,12 +21,16 @@ export interface TopicRuntime {
   logs: PartitionLog[];
   maxMessageBytes: number;
   logAppendTime: boolean;
+  /** validation=reject: batches are checked against the value subject before they are appended. */
+  rejectInvalidRecords: boolean;
 }
 
 export class Broker {
   private readonly runtimes = new Map<string, TopicRuntime>();
   /** The Kafka port clients are told about: the configured one, or the one bound when 0. */
   advertisedPort: number;
+  /** Checks batches of validation=reject topics; set once the schema registry is open. */
+  recordValidator: ValidationPool | null = null;
   /** Topic creations in progress, so concurrent auto-creates of one name share the work. */
   private readonly creating = new Map<string, Promise<TopicRuntime>>();
 
@@ -141,6 +146,7 @@ export class Broker {
       logs,
       maxMessageBytes: Number(this.configValue(topic, 'max.message.bytes')),
       logAppendTime: this.configValue(topic, 'message.timestamp.type') === 'LogAppendTime',
+      rejectInvalidRecords: this.configValue(topic, 'validation') === 'reject',
     };
   }
 }

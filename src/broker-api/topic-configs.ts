@@ -43,6 +43,14 @@ const defs: TopicConfigDef[] = [
   { name: 'table.partition.by', type: ConfigType.STRING, default: 'hour', doc: 'Table partitioning: none, hour or day of the Kafka timestamp, identity (the Kafka partition) or identity:<column> (a typed value.json.columns column of type int, long, string or date).' },
   { name: 'table.commit.interval.ms', type: ConfigType.LONG, default: '1000', min: 50, doc: 'Longest time between table commits while records arrive.' },
   { name: 'table.commit.bytes', type: ConfigType.LONG, default: '67108864', min: 1024, doc: 'Log bytes that trigger a commit before the interval is up.' },
+  // Governance at produce time (the check itself: src/record-validation).
+  {
+    name: 'validation',
+    type: ConfigType.STRING,
+    default: 'none',
+    allowed: ['reject', 'dlq', 'none'],
+    doc: 'reject: a batch holding a record whose value is not schema-registry framed with an id registered under <topic>-value, or does not decode with that schema, is refused with INVALID_RECORD naming the records. dlq and none: no check at produce time (dead-letter tables do not exist yet, so dlq behaves as none for now).',
+  },
 ];
 
 export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigDef> = new Map(defs.map((d) => [d.name, d]));

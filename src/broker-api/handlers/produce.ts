@@ -2,28 +2,23 @@
  * Produce: the hot path. Per partition it does exactly one header validation (including the
  * CRC) and one log append; records are never decoded here. All appends of a request are
  * issued synchronously in request order before anything is awaited, so a pipelined
- * idempotent producer's batches reach each log in the order they were sent.
+ * idempotent producer's batches reach each log in the order they were sent. Topics with
+ * validation=reject are the exception (produce-checked.ts): their records are checked off the
+ * event loop first, and per partition their appends keep the order of the requests.
  */
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { Produce, type ProducePartitionResponse, type ProduceRequest, type ProduceResponse } from '../../protocol/messages/index.js';
 import { validateProducedRecords } from '../../protocol/records/produce-validation.js';
 import type { AppendResult } from '../../log/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler } from '../handler.js';
 import type { Broker } from '../broker.js';
+import { appendChecked } from './produce-checked.js';
+import { failure, fromError } from './produce-results.js';
 
 /** The oldest version whose batches are record batch v2 (message format 2). */
 const FIRST_SUPPORTED_VERSION = 3;
 
 type PartitionOutcome = ProducePartitionResponse | Promise<ProducePartitionResponse>;
-
-function failure(index: number, errorCode: number, errorMessage: string | null): ProducePartitionResponse {
-  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
-}
-
-function fromError(index: number, err: unknown): ProducePartitionResponse {
-  if (err instanceof KafkaError) return failure(index, err.code, err.message);
-  return failure(index, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message ?? String(err));
-}
 
 function appendOne(broker: Broker, topicName: string, index: number, records: Buffer | null, version: number): PartitionOutcome {
   const runtime = broker.topic(topicName);
@@ -33,6 +28,8 @@ function appendOne(broker: Broker, topicName: string, index: number, records: Bu
   if (records.length > runtime.maxMessageBytes) {
     return failure(index, ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${records.length} bytes exceeds max.message.bytes ${runtime.maxMessageBytes}`);
   }
+  // validation=reject topics take the asynchronous path; every other topic stays synchronous.
+  if (runtime.rejectInvalidRecords) return appendChecked(broker, runtime, log, index, records, version);
   let pending: Promise<AppendResult>;
   try {
     const header = validateProducedRecords(records, version);
