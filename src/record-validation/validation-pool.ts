@@ -28,9 +28,11 @@ export interface ValidationPoolOptions {
   timeoutMs?: number;
   /** Bound on a batch's decompressed records (decompression-bomb guard). */
   maxUncompressedBytes?: number;
+  /** Old-generation heap of each worker. */
+  workerHeapMb?: number;
 }
 
-const DEFAULTS = { threads: 1, timeoutMs: 10_000, maxUncompressedBytes: 128 * 1024 * 1024 } as const;
+const DEFAULTS = { threads: 1, timeoutMs: 10_000, maxUncompressedBytes: 128 * 1024 * 1024, workerHeapMb: 512 } as const;
 
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
@@ -84,6 +86,9 @@ export class ValidationPool {
       minThreads: 1,
       maxThreads: this.options.threads,
       concurrentTasksPerWorker: 1,
+      // A few bytes of Avro can claim billions of array items; with a heap limit of its own a
+      // worker that runs out dies alone (the task fails) instead of taking the process down.
+      resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
     });
     // A worker dying outside a task is replaced by piscina; without a listener it would throw.
     this.piscina.on('error', (err: Error) => logger.error({ err }, 'validation worker died'));

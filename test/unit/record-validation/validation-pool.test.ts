@@ -1,0 +1,70 @@
+/**
+ * The validation pool with the real registry (events kept in memory) and real worker threads:
+ * schemas are fetched by id on a worker's first sight of them, and a payload that makes a
+ * worker die or stall refuses that batch only; the pool keeps serving.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import avro from 'avsc';
+import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
+import { ValidationPool } from '../../../src/record-validation/validation-pool.js';
+import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
+import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
+
+class ArrayJournal implements RegistryJournal {
+  readonly events: RegistryEvent[] = [];
+  async append(events: RegistryEvent[]): Promise<void> {
+    this.events.push(...structuredClone(events));
+  }
+  async *replay(): AsyncIterable<RegistryEvent> {
+    yield* this.events;
+  }
+}
+
+const framed = (id: number, payload: Buffer) => {
+  const prefix = Buffer.alloc(5);
+  prefix.writeInt32BE(id, 1);
+  return Buffer.concat([prefix, payload]);
+};
+const batchOf = (values: Buffer[]) => encodeRecordBatch({ records: values.map((value) => ({ value })) });
+
+const registry = await SchemaRegistry.open(new ArrayJournal());
+const pool = new ValidationPool(registry, { timeoutMs: 3000, workerHeapMb: 64 });
+after(() => pool.close());
+
+const pointSchema = { type: 'record', name: 'Point', fields: [{ name: 'x', type: 'int' }] };
+const pointType = avro.Type.forSchema(pointSchema as avro.Schema);
+const { id: pointId } = await registry.register('points-value', parseSchemaRequest({ schema: JSON.stringify(pointSchema) }), false);
+const blanks = { type: 'array', items: 'null' };
+const { id: blanksId } = await registry.register('blanks-value', parseSchemaRequest({ schema: JSON.stringify(blanks) }), false);
+
+test('a worker fetches the schema on first sight, then judges every record', async () => {
+  const good = framed(pointId, pointType.toBuffer({ x: 1 }));
+  const outcome = await pool.check('points', batchOf([good, framed(pointId, Buffer.alloc(0)), good]));
+  assert.equal(outcome.kind, 'checked');
+  assert.deepEqual(outcome.kind === 'checked' && outcome.badRecords.map((b) => b.batchIndex), [1]);
+});
+
+test('a value that claims billions of Avro items kills its worker only; the next batch is checked', async () => {
+  // 9 bytes: an array block of 4e9 nulls (zigzag long), then the end-of-array 0.
+  const bomb = Buffer.concat([avro.Type.forSchema('long').toBuffer(4_000_000_000), Buffer.from([0])]);
+  const outcome = await pool.check('blanks', batchOf([framed(blanksId, bomb)]));
+  assert.equal(outcome.kind, 'failed');
+  assert.match(outcome.kind === 'failed' ? outcome.message : '', /memory limit/);
+  const again = await pool.check('points', batchOf([framed(pointId, pointType.toBuffer({ x: 2 }))]));
+  assert.deepEqual(again, { kind: 'checked', badRecords: [] });
+});
+
+test('a check that runs past the timeout is abandoned and reported', async () => {
+  const impatient = new ValidationPool(registry, { timeoutMs: 300 });
+  try {
+    // Each value is a 2e7-item array: about 0.1 s to decode, so 20 of them take seconds.
+    const slow = framed(blanksId, Buffer.concat([avro.Type.forSchema('long').toBuffer(20_000_000), Buffer.from([0])]));
+    const outcome = await impatient.check('blanks', batchOf(Array.from({ length: 20 }, () => slow)));
+    assert.equal(outcome.kind, 'failed');
+    assert.match(outcome.kind === 'failed' ? outcome.message : '', /did not finish within 300 ms/);
+  } finally {
+    await impatient.close();
+  }
+});
