@@ -26,11 +26,13 @@ import { rowSchema, type TopicTableSettings } from './topic-table-settings.js';
 
 /** Largest byte range one worker task reads (whole batches; a larger batch still goes whole). */
 const MAX_TASK_BYTES = 8 * 1024 * 1024;
+const MIN_TASK_BYTES = 1024 * 1024;
 /**
- * Log bytes one cycle takes over all partitions: about half a second of one worker's time,
- * so a commit after a backlog comes out every few hundred milliseconds.
+ * Log bytes one cycle takes over all partitions: well under a second of one worker's time,
+ * so after a backlog commits still come out every few hundred milliseconds, while files stay
+ * large enough that per-file costs (encoder setup, footer, fsync) stay small.
  */
-const MAX_CYCLE_BYTES = 16 * 1024 * 1024;
+const MAX_CYCLE_BYTES = 32 * 1024 * 1024;
 const TICK_MS = 100;
 const RETRY_BACKOFF_MS = 1000;
 
@@ -39,6 +41,10 @@ export interface PartitionProgress {
   logEndOffset: bigint;
   committedOffset: bigint | null;
   lag: bigint;
+}
+
+function taskFilePrefix(partition: number, from: bigint, to: bigint): string {
+  return `p${partition}-${from}-${to}-${randomBytes(4).toString('hex')}`;
 }
 
 /** One cycle's finished worker output, waiting for its turn to commit. */
@@ -96,6 +102,8 @@ export class TopicMaterializer {
       this.planned[p] = this.cursors[p];
       this.bytesAtPlanned[p] = log.stats.bytesWritten;
     });
+    // A backlog left from before the start has waited long enough already.
+    if (this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p])) this.pendingSinceMs = Date.now() - this.settings.commitIntervalMs;
     await this.removeOrphanFiles();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -136,12 +144,16 @@ export class TopicMaterializer {
     if (this.running || Date.now() < this.retryAtMs || !this.due()) return;
     const generation = this.generation;
     const cycle = this.cycle(generation);
-    this.running = cycle.materialized.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      this.running = null;
-    });
+    this.running = cycle.materialized
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.running = null;
+        // A backlog's next cycle starts now, not at the next tick: the workers would sit idle.
+        this.tick();
+      });
     this.committing = cycle.committed.catch((err) => {
       this.lastError = { message: (err as Error).message, time: Date.now() };
       this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
@@ -253,24 +265,33 @@ export class TopicMaterializer {
     let from = this.planned[partition];
     let planned = 0;
     const schema = rowSchema(this.settings);
-    while (planned < budget) {
+    // A remainder of the budget too small for a worthwhile file waits for the next cycle.
+    while (planned === 0 || budget - planned >= MIN_TASK_BYTES) {
       const range = await log.locate(from, Math.min(MAX_TASK_BYTES, budget - planned));
       if (!range) break;
-      tasks.push({
-        topic: this.topic,
-        partition,
-        segmentPath: range.segmentPath,
-        position: range.position,
-        length: range.length,
-        fromOffset: from,
-        toOffset: range.lastOffset,
-        schema,
-        valueFormat: this.settings.valueFormat,
-        jsonColumns: this.settings.jsonColumns,
-        partitionBy: this.settings.partitionBy,
-        outputDir: this.table.dataDir,
-        filePrefix: `p${partition}-${from}-${range.lastOffset}-${randomBytes(4).toString('hex')}`,
-      });
+      const last = tasks.at(-1);
+      if (last && last.segmentPath === range.segmentPath && last.position + last.length === range.position && last.length + range.length <= MAX_TASK_BYTES) {
+        // The budget's remainder right after the previous range: one task, one file, not two.
+        last.length += range.length;
+        last.toOffset = range.lastOffset;
+        last.filePrefix = taskFilePrefix(partition, last.fromOffset, range.lastOffset);
+      } else {
+        tasks.push({
+          topic: this.topic,
+          partition,
+          segmentPath: range.segmentPath,
+          position: range.position,
+          length: range.length,
+          fromOffset: from,
+          toOffset: range.lastOffset,
+          schema,
+          valueFormat: this.settings.valueFormat,
+          jsonColumns: this.settings.jsonColumns,
+          partitionBy: this.settings.partitionBy,
+          outputDir: this.table.dataDir,
+          filePrefix: taskFilePrefix(partition, from, range.lastOffset),
+        });
+      }
       planned += range.length;
       from = range.lastOffset + 1n;
     }

@@ -32,7 +32,10 @@ async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
 
 export async function writeDataFile(ctx: DataFileContext, block: RowBlock, file: string): Promise<DataFileResult> {
   const { task, plan } = ctx;
-  const bytes = encodeParquet(buildArrowTable(ctx.arrowSchema, plan, block, task.partition), { rowGroupSize: ctx.rowGroupSize });
+  const bytes = encodeParquet(buildArrowTable(ctx.arrowSchema, plan, block, task.partition), {
+    rowGroupSize: ctx.rowGroupSize,
+    noStatisticsColumns: task.valueFormat === 'json' ? plan.columns.filter((c) => c.source.kind === 'value').map((c) => c.column.name) : [],
+  });
   const absolute = path.resolve(file);
   await writeDurably(absolute, bytes);
   const columnStats = computeStats(plan, block, task.partition);
