@@ -3,39 +3,77 @@
  * JSON into Iceberg data files, and how long a produced record takes to become visible to a
  * table reader while JSON flows at a fixed rate.
  *
- *   npm run bench:materialize -- [--seconds 30] [--rate-mb 10] [--drain-mb 200] [--writer-threads N]
+ *   npm run bench:materialize -- [--seconds 30] [--rate-mb 10] [--drain-mb 200] [--rounds 3] [--writer-threads N] [--quick]
+ *
+ * Writes bench/results/materialize.json (entries in the main harness's format) and .md.
+ * From code: `measureMaterialization(options)` returns the same entries as report Details.
  *
  * Freshness: a producer sends a batch every 100 ms (acks=all); a record counts as visible at
  * the first admin-API poll (every 25 ms) whose committed offset covers it. A table commit is
  * the moment every reader that loads the table sees the rows, so this is produce -> visible.
- * Throughput: JSON is produced as fast as possible; the pool's rate is the JSON bytes divided
- * by the time from the first table commit to the moment the table caught up with the log.
+ *
+ * Throughput: the JSON is produced first, into a topic that is not materialized (the server
+ * runs with the broker default table.format=none), so the producer's speed does not limit the
+ * figure; then the server restarts with tables on and the pool drains the backlog. The rate is
+ * the JSON bytes over the time from restart to the table holding every record, and the CPU
+ * cost is the server's CPU seconds over that time per MB (robust on a shared machine).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
+import { RESULTS_DIR } from './paths.js';
+import { clkTck, cpuSeconds, machineCpu } from './procstat.js';
+import type { Detail, Entry } from './report.js';
 
 const { Kafka, logLevel } = kafkajs;
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The server built next to this file (dist/, or a private --outDir build). */
 const CLI = path.resolve(here, '../../src/cli.js');
 const PARTITIONS = 4;
+const JSON_COLUMNS = 'id:long,customer:string,amount:double,ts:timestamptz';
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+export interface MaterializeBenchOptions {
+  /** Freshness run length. */
+  seconds: number;
+  /** JSON MB/s produced during the freshness run. */
+  rateMb: number;
+  /** JSON MB produced for each drain round. */
+  drainMb: number;
+  /** Drain rounds; the figures are their medians. */
+  rounds: number;
+  /** 0: the server's default pool size. */
+  writerThreads: number;
+}
+
+export const DEFAULT_OPTIONS: MaterializeBenchOptions = { seconds: 30, rateMb: 10, drainMb: 200, rounds: 3, writerThreads: 0 };
+/** What `npm run bench -- --quick` can afford on a shared 2-core machine. */
+export const QUICK_OPTIONS: MaterializeBenchOptions = { seconds: 15, rateMb: 10, drainMb: 100, rounds: 1, writerThreads: 0 };
+
+interface Server {
+  child: ChildProcess;
+  kafka: number;
+  http: number;
 }
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function start(dataDir: string, writerThreads: number) {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function start(dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
   const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
   if (writerThreads > 0) args.push('--writer-threads', String(writerThreads));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (configFile) args.push('--config', configFile);
+  // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server (workers included).
+  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const ports = await new Promise<{ kafka: number; http: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -43,6 +81,8 @@ async function start(dataDir: string, writerThreads: number) {
       reject(new Error('lakegate did not start'));
     }, 20_000);
     child.stdout!.on('data', (d) => {
+      // BENCH_SERVER_LOG=<file> keeps the server's log lines (with LAKEGATE_LOG_LEVEL=debug, every commit's timings).
+      if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, d);
       out += d;
       const m = /lakegate ready kafka=[^:]+:(\d+) http=[^:]+:(\d+)/.exec(out);
       if (m) {
@@ -52,6 +92,12 @@ async function start(dataDir: string, writerThreads: number) {
     });
   });
   return { child, ...ports };
+}
+
+async function stop(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
 }
 
 async function committed(http: number, topic: string): Promise<Array<number | null>> {
@@ -74,21 +120,31 @@ function doc(i: number): string {
   });
 }
 
-async function createTopic(kafka: InstanceType<typeof Kafka>, topic: string) {
+function kafkaClient(server: Server): InstanceType<typeof Kafka> {
+  return new Kafka({ clientId: 'bench-materialize', brokers: [`127.0.0.1:${server.kafka}`], logLevel: logLevel.NOTHING });
+}
+
+async function createTopic(kafka: InstanceType<typeof Kafka>, topic: string, configs: Record<string, string>): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, configEntries: [
-      { name: 'value.format', value: 'json' },
-      { name: 'value.json.columns', value: 'id:long,customer:string,amount:double,ts:timestamptz' },
-    ] }],
+    topics: [{ topic, numPartitions: PARTITIONS, configEntries: Object.entries({ 'value.format': 'json', 'value.json.columns': JSON_COLUMNS, ...configs }).map(([name, value]) => ({ name, value })) }],
   });
   await admin.disconnect();
 }
 
-async function freshness(kafka: InstanceType<typeof Kafka>, http: number, seconds: number, rateMb: number) {
+export interface FreshnessResult {
+  rateMbPerS: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+async function freshness(server: Server, seconds: number, rateMb: number): Promise<FreshnessResult> {
   const topic = 'freshness';
-  await createTopic(kafka, topic);
+  const kafka = kafkaClient(server);
+  await createTopic(kafka, topic, { 'table.format': 'iceberg' });
   const producer = kafka.producer();
   await producer.connect();
   const docBytes = Buffer.byteLength(doc(0));
@@ -97,7 +153,7 @@ async function freshness(kafka: InstanceType<typeof Kafka>, http: number, second
   let polling = true;
   const poller = (async () => {
     while (polling || samples.some((s) => s.visibleAt === undefined)) {
-      const c = await committed(http, topic);
+      const c = await committed(server.http, topic);
       const now = Date.now();
       for (const s of samples) {
         if (s.visibleAt === undefined && s.last.every((o, p) => o < 0 || (c[p] ?? -1) >= o)) s.visibleAt = now;
@@ -128,25 +184,17 @@ async function freshness(kafka: InstanceType<typeof Kafka>, http: number, second
   await poller;
   await producer.disconnect();
   const lat = samples.map((s) => (s.visibleAt as number) - s.sentAt).sort((a, b) => a - b);
-  return { rateMbPerS: bytes / 1e6 / elapsed, samples: lat.length, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: lat[lat.length - 1] };
+  return { rateMbPerS: bytes / 1e6 / elapsed, samples: lat.length, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99), maxMs: lat[lat.length - 1] };
 }
 
-async function drain(kafka: InstanceType<typeof Kafka>, http: number, megabytes: number) {
-  const topic = 'drain';
-  await createTopic(kafka, topic);
+/** Produces `megabytes` of JSON into a topic the server does not materialize; returns the offsets to wait for. */
+async function produceBacklog(server: Server, topic: string, megabytes: number): Promise<{ bytes: number; ends: number[] }> {
+  const kafka = kafkaClient(server);
+  await createTopic(kafka, topic, {});
   const producer = kafka.producer();
   await producer.connect();
   let i = 0;
   let bytes = 0;
-  const started = Date.now();
-  let firstCommitAt: number | null = null;
-  let watching = true;
-  const watcher = (async () => {
-    while (watching && firstCommitAt === null) {
-      if ((await committed(http, topic)).some((c) => c !== null && c !== undefined)) firstCommitAt = Date.now();
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
   const inFlight: Promise<unknown>[] = [];
   while (bytes < megabytes * 1e6) {
     const messages = Array.from({ length: 2000 }, () => {
@@ -158,51 +206,208 @@ async function drain(kafka: InstanceType<typeof Kafka>, http: number, megabytes:
     if (inFlight.length >= 4) await inFlight.shift();
   }
   await Promise.all(inFlight);
-  const producedAt = Date.now();
-  const ends = Array.from({ length: PARTITIONS }, (_, p) => Math.floor(i / PARTITIONS) + (p < i % PARTITIONS ? 1 : 0) - 1);
-  for (;;) {
-    const c = await committed(http, topic);
-    if (ends.every((e, p) => (c[p] ?? -1) >= e)) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const caughtUpAt = Date.now();
-  watching = false;
-  await watcher;
   await producer.disconnect();
-  const from = firstCommitAt ?? started;
-  return {
-    megabytes: bytes / 1e6,
-    produceMbPerS: bytes / 1e6 / ((producedAt - started) / 1000),
-    materializeMbPerS: bytes / 1e6 / ((caughtUpAt - from) / 1000),
-    catchUpAfterProduceS: (caughtUpAt - producedAt) / 1000,
-  };
+  const ends = Array.from({ length: PARTITIONS }, (_, p) => Math.floor(i / PARTITIONS) + (p < i % PARTITIONS ? 1 : 0) - 1);
+  return { bytes, ends };
 }
 
-async function main() {
-  const seconds = arg('seconds', 30);
-  const rateMb = arg('rate-mb', 10);
-  const drainMb = arg('drain-mb', 200);
-  const writerThreads = arg('writer-threads', 0);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-mat-'));
+export interface DrainResult {
+  megabytes: number;
+  /** From the restart (includes the start-up and the worker's warm-up). */
+  seconds: number;
+  mbPerS: number;
+  /** From the first commit to caught up: what the pool sustains. */
+  steadyMbPerS: number;
+  serverCpuSeconds: number;
+  cpuSecondsPerMb: number;
+  /** CPU of the busiest non-main thread: the writer worker when the pool has one. */
+  writerCpuSeconds: number;
+  /** CPU the rest of the machine used meanwhile, in cores (other work sharing it). */
+  otherLoadCores: number;
+}
+
+/** CPU seconds per thread of a process, by thread id (Linux /proc). */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesized name: utime and stime are the 12th and 13th.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / clkTck());
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Restarts the server with tables on over the backlog and times the drain. */
+async function drain(dataDir: string, writerThreads: number, topic: string, backlog: { bytes: number; ends: number[] }): Promise<DrainResult> {
   const server = await start(dataDir, writerThreads);
+  // From ready: log recovery at start-up is not materialization.
+  const machineBefore = machineCpu();
+  const ownBefore = process.cpuUsage();
+  const cpuBefore = cpuSeconds(server.child.pid!);
+  const threadsBefore = threadCpuSeconds(server.child.pid!);
+  const startedAt = Date.now();
   try {
-    const kafka = new Kafka({ clientId: 'bench-materialize', brokers: [`127.0.0.1:${server.kafka}`], logLevel: logLevel.NOTHING });
-    const f = await freshness(kafka, server.http, seconds, rateMb);
-    const d = await drain(kafka, server.http, drainMb);
-    const result = { writerThreads: writerThreads || Math.max(1, os.availableParallelism() - 1), freshness: f, drain: d };
-    console.log(JSON.stringify(result, null, 2));
-    console.log(
-      `freshness at ${f.rateMbPerS.toFixed(1)} MB/s of JSON: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms (${f.samples} samples)\n` +
-        `materialize-json: ${d.materializeMbPerS.toFixed(1)} MB/s into Parquet (${d.megabytes.toFixed(0)} MB produced at ${d.produceMbPerS.toFixed(1)} MB/s; caught up ${d.catchUpAfterProduceS.toFixed(1)} s after the last ack)`,
-    );
+    const total = backlog.ends.reduce((n, e) => n + e + 1, 0);
+    let first: { at: number; done: number } | undefined;
+    for (;;) {
+      const c = await committed(server.http, topic);
+      const done = backlog.ends.reduce((n, _e, p) => n + ((c[p] ?? -1) + 1), 0);
+      if (!first && done > 0) first = { at: Date.now(), done };
+      if (backlog.ends.every((e, p) => (c[p] ?? -1) >= e)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const caughtUpAt = Date.now();
+    const seconds = (caughtUpAt - startedAt) / 1000;
+    const serverCpuSeconds = cpuSeconds(server.child.pid!) - cpuBefore;
+    // The writer thread: with one worker, the busiest thread other than the main one.
+    let writerCpuSeconds = 0;
+    for (const [tid, after] of threadCpuSeconds(server.child.pid!)) {
+      if (tid !== server.child.pid) writerCpuSeconds = Math.max(writerCpuSeconds, after - (threadsBefore.get(tid) ?? 0));
+    }
+    const machineAfter = machineCpu();
+    const own = process.cpuUsage(ownBefore);
+    const otherCpu = machineAfter.busy - machineBefore.busy - serverCpuSeconds - (own.user + own.system) / 1e6;
+    const megabytes = backlog.bytes / 1e6;
+    // Steady state: after the first commit (a fresh worker's JIT and wasm warm-up are behind it).
+    const steadyMegabytes = (megabytes * (total - first!.done)) / total;
+    const steadySeconds = (caughtUpAt - first!.at) / 1000;
+    return {
+      megabytes,
+      seconds,
+      mbPerS: megabytes / seconds,
+      steadyMbPerS: steadySeconds > 0 ? steadyMegabytes / steadySeconds : megabytes / seconds,
+      serverCpuSeconds,
+      cpuSecondsPerMb: serverCpuSeconds / megabytes,
+      writerCpuSeconds,
+      otherLoadCores: Math.max(0, otherCpu / seconds),
+    };
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    await stop(server);
+  }
+}
+
+export interface MaterializeBenchResult {
+  options: MaterializeBenchOptions;
+  writerThreads: number;
+  freshness: FreshnessResult;
+  drains: DrainResult[];
+  details: Detail[];
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+function entry(scenario: string, metric: string, unit: string, better: Entry['better'], value: number, digits: number): Entry {
+  return { scenario, metric, unit, better, lakegate: round(value, digits), kafka: null, ratio: null };
+}
+
+/** Runs the freshness and drain measurements against a server of its own. */
+export async function measureMaterialization(options: MaterializeBenchOptions = DEFAULT_OPTIONS): Promise<MaterializeBenchResult> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-mat-'));
+  const noTables = path.join(dataDir, 'no-tables.properties');
+  writeFileSync(noTables, 'table.format=none\n');
+  try {
+    let fresh: FreshnessResult | undefined;
+    const drains: DrainResult[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      // Topics without an explicit table.format are not materialized while this server runs;
+      // earlier rounds' topics are already drained, so each restart drains only this round's.
+      const server = await start(path.join(dataDir, 'data'), options.writerThreads, noTables);
+      let backlog: { bytes: number; ends: number[] };
+      try {
+        if (r === 0) fresh = await freshness(server, options.seconds, options.rateMb);
+        backlog = await produceBacklog(server, `drain${r}`, options.drainMb);
+      } finally {
+        await stop(server);
+      }
+      drains.push(await drain(path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
+    }
+    if (!fresh) throw new Error('--rounds must be at least 1');
+    const writerThreads = options.writerThreads || Math.max(1, os.availableParallelism() - 1);
+    const mbPerS = median(drains.map((d) => d.steadyMbPerS));
+    const fromRestart = median(drains.map((d) => d.mbPerS));
+    const cpuPerMb = median(drains.map((d) => d.cpuSecondsPerMb));
+    const writerMbPerCpuS = median(drains.map((d) => d.megabytes / d.writerCpuSeconds));
+    const other = median(drains.map((d) => d.otherLoadCores));
+    const details: Detail[] = [
+      {
+        entry: entry('materialize-json', 'throughput', 'MB/s', 'higher', mbPerS, 1),
+        pairs: [],
+        what: `JSON (${JSON_COLUMNS}) into Parquet by ${writerThreads} writer thread(s), backlog of ${options.drainMb} MB drained after a restart, sustained rate from the first commit (${fromRestart.toFixed(1)} MB/s counting start-up and warm-up); median of ${drains.length}; other load on the machine meanwhile ${other.toFixed(2)} cores`,
+      },
+      {
+        entry: entry('materialize-json-cpu', 'cpu-s-per-mb', 's/MB', 'lower', cpuPerMb, 4),
+        pairs: [],
+        what: `lakegate process CPU seconds per MB of JSON while draining (all threads; robust to a shared machine); the writer thread alone: ${writerMbPerCpuS.toFixed(1)} MB per CPU second; median of ${drains.length}`,
+      },
+      {
+        entry: entry('freshness-p50', 'produce-to-visible', 's', 'lower', fresh.p50Ms / 1000, 2),
+        pairs: [],
+        what: `acks=all produce -> committed to the table, median of ${fresh.samples} batches at ${fresh.rateMbPerS.toFixed(1)} MB/s of JSON for ${options.seconds} s`,
+      },
+      {
+        entry: entry('freshness-p99', 'produce-to-visible', 's', 'lower', fresh.p99Ms / 1000, 2),
+        pairs: [],
+        what: `as freshness-p50, 99th percentile (max ${(fresh.maxMs / 1000).toFixed(2)} s)`,
+      },
+    ];
+    return { options, writerThreads, freshness: fresh, drains, details };
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+function markdown(result: MaterializeBenchResult): string {
+  const lines = [
+    '# lakegate materialization',
+    '',
+    `Generated by \`npm run bench:materialize\` on ${new Date().toISOString()}, ${os.availableParallelism()} CPUs, ${result.writerThreads} writer thread(s).`,
+    '',
+    '| scenario | metric | lakegate | unit | better | what |',
+    '|---|---|---|---|---|---|',
+    ...result.details.map((d) => `| ${d.entry.scenario} | ${d.entry.metric} | ${d.entry.lakegate} | ${d.entry.unit} | ${d.entry.better} | ${d.what} |`),
+    '',
+    'Drain rounds:',
+    '',
+    '| MB | seconds from restart | MB/s from restart | MB/s sustained | server CPU s | CPU s/MB | writer thread MB/CPU-s | other load (cores) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...result.drains.map(
+      (d) => `| ${d.megabytes.toFixed(0)} | ${d.seconds.toFixed(2)} | ${d.mbPerS.toFixed(1)} | ${d.steadyMbPerS.toFixed(1)} | ${d.serverCpuSeconds.toFixed(2)} | ${d.cpuSecondsPerMb.toFixed(4)} | ${(d.megabytes / d.writerCpuSeconds).toFixed(1)} | ${d.otherLoadCores.toFixed(2)} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+async function main(): Promise<void> {
+  const base = process.argv.includes('--quick') ? QUICK_OPTIONS : DEFAULT_OPTIONS;
+  const options: MaterializeBenchOptions = {
+    seconds: arg('seconds', base.seconds),
+    rateMb: arg('rate-mb', base.rateMb),
+    drainMb: arg('drain-mb', base.drainMb),
+    rounds: arg('rounds', base.rounds),
+    writerThreads: arg('writer-threads', base.writerThreads),
+  };
+  const result = await measureMaterialization(options);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, 'materialize.json'), JSON.stringify(result.details.map((d) => d.entry), null, 2) + '\n');
+  writeFileSync(path.join(RESULTS_DIR, 'materialize.md'), markdown(result));
+  console.log(JSON.stringify({ freshness: result.freshness, drains: result.drains }, null, 2));
+  for (const d of result.details) console.log(`${d.entry.scenario}: ${d.entry.lakegate} ${d.entry.unit} (${d.what})`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
