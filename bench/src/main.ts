@@ -8,7 +8,8 @@ import { ensureKafka, javaVersion } from './kafka.js';
 import { makeTopic, runGroup, sameWorkload, startServers, stopServers, warmAll, type GroupResult, type RunOptions } from './runner.js';
 import { runPerf, warmUp } from './perf.js';
 import { BASELINE, describe, GROUPS, LAKEGATE_MODES } from './scenarios.js';
-import { buildDetails, markdown, methodNotes, TARGETS, type ReportMeta } from './report.js';
+import { buildDetails, markdown, methodNotes, TARGETS, type Detail, type ReportMeta } from './report.js';
+import { DEFAULT_OPTIONS as MATERIALIZE_FULL, QUICK_OPTIONS as MATERIALIZE_QUICK, measureMaterialization } from './materialize.js';
 import { chartSvg } from './chart.js';
 import { profileMarkdown, summarize } from './profile.js';
 import { RESULTS_DIR, ROOT } from './paths.js';
@@ -35,6 +36,9 @@ const HELP = `npm run bench -- [--quick | --full] [options]
   --tables off|on       lakegate's table materialization while ingesting: off (default) creates
                         lakegate's topics with table.format=none, a log like Kafka's; on keeps
                         lakegate's default (every topic written to Iceberg in the background)
+  --materialize on|off  lakegate-only table figures after the Kafka comparison (default on):
+                        the worker pool draining a JSON backlog into Iceberg (MB/s) and
+                        produce -> visible freshness at 10 MB/s of JSON (bench/src/materialize.ts)
   --profile             afterwards, profile lakegate (node --cpu-prof) under ${BASELINE}
                         (a warm-up and one run per lakegate mode, the whole process lifetime)
                         and write bench/results/NAME.profile.md
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
       render: { type: 'string' },
       resume: { type: 'boolean', default: false },
       tables: { type: 'string', default: 'off' },
+      materialize: { type: 'string', default: 'on' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -126,6 +131,8 @@ async function main(): Promise<void> {
 
   const lakegate = lakegateDesc ?? (await gitDescribe(lakegateRoot));
   const results: GroupResult[] = [];
+  let materialization: Detail[] = [];
+  if (a.materialize !== 'on' && a.materialize !== 'off') throw new Error('--materialize on|off');
   if (a.resume) {
     // keep the complete groups of an interrupted run with the same name and settings
     const file = join(RESULTS_DIR, `${name}.runs.json`);
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
           : "on: lakegate's default, each topic materialized into Iceberg in the background while ingesting",
       status,
     });
-    writeResults(name, results, meta, profileMd, !status);
+    writeResults(name, results, meta, profileMd, !status, materialization);
   };
 
   // one Kafka and one lakegate per mode for the whole invocation, warmed up once at length;
@@ -190,6 +197,12 @@ async function main(): Promise<void> {
     throw err;
   } finally {
     await stopServers(servers);
+  }
+
+  if (a.materialize === 'on') {
+    log('materialization: the worker pool draining JSON into Iceberg, and freshness at a fixed rate (lakegate only)');
+    const m = await measureMaterialization({ ...(quick ? MATERIALIZE_QUICK : MATERIALIZE_FULL), cli: join(lakegateRoot, 'dist', 'src', 'cli.js') });
+    materialization = m.details;
   }
 
   t1 = Date.now();
@@ -257,14 +270,14 @@ async function makeMeta(m: MetaInput): Promise<Meta> {
 }
 
 /** Writes bench/results/NAME.{md,json,svg,runs.json} and prints the targets. */
-function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd: string, print = true): void {
+function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd: string, print = true, materialization: Detail[] = []): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const details = buildDetails(groups);
+  const details = buildDetails(groups, materialization);
   const md = markdown(details, groups, meta) + (profileMd ? `\n## lakegate CPU profile\n\n${profileMd}` : '');
   writeFileSync(join(RESULTS_DIR, `${name}.md`), md);
   writeFileSync(join(RESULTS_DIR, meta.files.json), JSON.stringify(details.map((d) => d.entry), null, 2) + '\n');
   writeFileSync(join(RESULTS_DIR, meta.files.svg), chartSvg(details, `lakegate vs Apache Kafka ${meta.kafka} (${name} run, ${meta.started.slice(0, 10)})`));
-  writeFileSync(join(RESULTS_DIR, meta.files.runs), JSON.stringify({ meta, groups, details }, null, 2) + '\n');
+  writeFileSync(join(RESULTS_DIR, meta.files.runs), JSON.stringify({ meta, groups, materialization, details }, null, 2) + '\n');
   if (profileMd) writeFileSync(join(RESULTS_DIR, `${name}.profile.md`), profileMd);
   if (!print) return;
 
@@ -277,15 +290,14 @@ function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd
         `ratio ${e.ratio}  ${t.text}: ${t.check(e) ? 'met' : 'NOT met'}\n`,
     );
   }
-  process.stdout.write(`  materialization                    not measured yet (needs the Iceberg tables issue)\n`);
   process.stdout.write(`results: ${join(RESULTS_DIR, name)}.{md,json,svg,runs.json}\n`);
 }
 
 /** --render NAME: rewrites the report files from a saved NAME.runs.json (no servers run). */
 function render(name: string): void {
-  const saved = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.runs.json`), 'utf8')) as { meta: Meta; groups: GroupResult[] };
+  const saved = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.runs.json`), 'utf8')) as { meta: Meta; groups: GroupResult[]; materialization?: Detail[] };
   const prof = join(RESULTS_DIR, `${name}.profile.md`);
-  writeResults(name, saved.groups, saved.meta, existsSync(prof) ? readFileSync(prof, 'utf8') : '');
+  writeResults(name, saved.groups, saved.meta, existsSync(prof) ? readFileSync(prof, 'utf8') : '', true, saved.materialization ?? []);
 }
 
 /** One profiled run per lakegate mode under the baseline workload; top self-time functions. */

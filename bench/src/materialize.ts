@@ -46,6 +46,8 @@ export interface MaterializeBenchOptions {
   rounds: number;
   /** 0: the server's default pool size. */
   writerThreads: number;
+  /** The lakegate to run (its dist/src/cli.js); default: the one built beside this file. */
+  cli?: string;
 }
 
 export const DEFAULT_OPTIONS: MaterializeBenchOptions = { seconds: 30, rateMb: 10, drainMb: 200, rounds: 3, writerThreads: 0 };
@@ -67,8 +69,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function start(dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
-  const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
+async function start(cli: string, dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
+  const args = [cli, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
   if (writerThreads > 0) args.push('--writer-threads', String(writerThreads));
   if (configFile) args.push('--config', configFile);
   // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server (workers included).
@@ -243,8 +245,8 @@ function threadCpuSeconds(pid: number): Map<number, number> {
 }
 
 /** Restarts the server with tables on over the backlog and times the drain. */
-async function drain(dataDir: string, writerThreads: number, topic: string, backlog: { bytes: number; ends: number[] }): Promise<DrainResult> {
-  const server = await start(dataDir, writerThreads);
+async function drain(cli: string, dataDir: string, writerThreads: number, topic: string, backlog: { bytes: number; ends: number[] }): Promise<DrainResult> {
+  const server = await start(cli, dataDir, writerThreads);
   // From ready: log recovery at start-up is not materialization.
   const machineBefore = machineCpu();
   const ownBefore = process.cpuUsage();
@@ -307,6 +309,7 @@ function entry(scenario: string, metric: string, unit: string, better: Entry['be
 
 /** Runs the freshness and drain measurements against a server of its own. */
 export async function measureMaterialization(options: MaterializeBenchOptions = DEFAULT_OPTIONS): Promise<MaterializeBenchResult> {
+  const cli = options.cli ?? CLI;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-mat-'));
   const noTables = path.join(dataDir, 'no-tables.properties');
   writeFileSync(noTables, 'table.format=none\n');
@@ -316,7 +319,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
     for (let r = 0; r < options.rounds; r++) {
       // Topics without an explicit table.format are not materialized while this server runs;
       // earlier rounds' topics are already drained, so each restart drains only this round's.
-      const server = await start(path.join(dataDir, 'data'), options.writerThreads, noTables);
+      const server = await start(cli, path.join(dataDir, 'data'), options.writerThreads, noTables);
       let backlog: { bytes: number; ends: number[] };
       try {
         if (r === 0) fresh = await freshness(server, options.seconds, options.rateMb);
@@ -324,7 +327,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
       } finally {
         await stop(server);
       }
-      drains.push(await drain(path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
+      drains.push(await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
     }
     if (!fresh) throw new Error('--rounds must be at least 1');
     const writerThreads = options.writerThreads || Math.max(1, os.availableParallelism() - 1);
