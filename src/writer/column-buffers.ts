@@ -6,7 +6,8 @@
  */
 
 const INITIAL_ROWS = 1024;
-const INITIAL_BYTES = 64 * 1024;
+/** Small: a task may hold up to maxOpenBlocks blocks of four byte columns each. */
+const INITIAL_BYTES = 8 * 1024;
 /** Arrow Utf8/Binary use int32 offsets. */
 const MAX_BYTES = 0x7fffffff;
 

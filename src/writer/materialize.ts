@@ -28,10 +28,17 @@ export interface MaterializeOptions {
   /** Decompression-bomb guard per batch. */
   maxBatchBytes?: number;
   readChunkBytes?: number;
+  /**
+   * Blocks (partition values) open at once. identity:<column> on a column with many distinct
+   * values would otherwise open a block per value and run the worker out of memory; past the
+   * bound the largest open block is written out first (smaller files, bounded memory).
+   */
+  maxOpenBlocks?: number;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_OPEN_BLOCKS = 256;
 
 class TaskRun {
   readonly blocks = new Map<PartitionValue, RowBlock>();
@@ -47,6 +54,7 @@ class TaskRun {
   private readonly converter: RecordConverter;
   private readonly ctx: DataFileContext;
   private readonly maxFileBytes: number;
+  private readonly maxOpenBlocks: number;
   private readonly partitionOf: RowPartitioner;
   private readonly partitionColumnType: JsonColumnSpec['type'] | undefined;
 
@@ -61,6 +69,7 @@ class TaskRun {
     const column = identityColumnName(task.partitionBy);
     this.partitionColumnType = plan.jsonColumns.find((c) => c.name === column)?.type;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.maxOpenBlocks = options.maxOpenBlocks ?? DEFAULT_MAX_OPEN_BLOCKS;
     this.lastOffset = task.fromOffset - 1n;
   }
 
@@ -90,6 +99,7 @@ class TaskRun {
       const partitionValue = this.partitionOf(Number(record.timestamp), converter.json);
       let block = this.blocks.get(partitionValue);
       if (!block) {
+        if (this.blocks.size >= this.maxOpenBlocks) await this.flush(this.largestBlock());
         block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns);
         this.blocks.set(partitionValue, block);
       }

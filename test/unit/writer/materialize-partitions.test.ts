@@ -66,6 +66,26 @@ test('identity:<long and date columns>: exact values; dates and hours name direc
   assert.deepEqual(byHour.files.map((f) => directoryOf(`${dir}/h`, f.path)), ['_kafka_timestamp_hour=2023-11-14-22']);
 });
 
+test('identity on a column with more distinct values than open blocks: bounded blocks, every row in the file of its value', async () => {
+  const dir = tempDir();
+  const specs: JsonColumnSpec[] = [{ fieldId: 10, name: 'customer', path: 'customer', type: 'long' }];
+  const records = Array.from({ length: 200 }, (_, n) => json({ customer: n % 40, n }));
+  const segment = writeSegment(dir, [{ baseOffset: 0n, records }]);
+  const out = `${dir}/out`;
+  const result = await materialize(task(segment, out, { valueFormat: 'json', jsonColumns: specs, schema: jsonSchema(specs), partitionBy: 'identity:customer' }), { maxOpenBlocks: 4 });
+  assert.equal(result.rowCount, 200);
+  assert.ok(result.files.length > 40, `values spread over more files than values (${result.files.length}) once blocks are evicted`);
+  const offsets: bigint[] = [];
+  for (const f of result.files) {
+    assert.equal(directoryOf(out, f.path), `customer=${f.partitionValue}`);
+    for (const r of await readRows(f.path)) {
+      assert.equal(r.customer, f.partitionValue);
+      offsets.push(r._kafka_offset as bigint);
+    }
+  }
+  assert.deepEqual(offsets.sort((a, b) => (a < b ? -1 : 1)), Array.from({ length: 200 }, (_, i) => BigInt(i)));
+});
+
 test('identity on a column that is not declared, or of a type without exact values, is a task input error', async () => {
   const dir = tempDir();
   const specs: JsonColumnSpec[] = [{ fieldId: 10, name: 'amount', path: 'amount', type: 'double' }];
