@@ -33,12 +33,13 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
     size: config.writerThreads > 0 ? config.writerThreads : undefined,
     onWorkerError: (err) => logger.error({ err }, 'writer worker died'),
   });
-  const openIceberg: OpenTable = ({ namespace, name, topic, settings, schema }) =>
-    IcebergTableWriter.open({ catalog, namespace, table: name, topic: topic.topic.name, schema, partitionBy: settings.partitionBy });
-  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'));
+  const openIceberg: OpenTable = ({ namespace, name, topic, settings, schema, properties }) =>
+    IcebergTableWriter.open({ catalog, namespace, table: name, topic: topic.topic.name, schema, partitionBy: settings.partitionBy, properties });
+  // Before the materializer: Avro topics' tables take their columns from it.
+  const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
+  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'), schemaRegistry);
   await materializer.start();
 
-  const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
   // Its worker threads start only when a validation=reject topic receives a batch.
   const validationPool = new ValidationPool(schemaRegistry);
   broker.recordValidator = validationPool;

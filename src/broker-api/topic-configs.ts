@@ -33,7 +33,13 @@ const defs: TopicConfigDef[] = [
   { name: 'flush.ms', type: ConfigType.LONG, default: LONG_MAX, min: 0, doc: 'Accepted; syncing follows the broker-wide log.fsync policy.' },
   // lakegate's own: how the topic becomes a table.
   { name: 'table.format', type: ConfigType.STRING, default: 'iceberg', allowed: ['iceberg', 'none'], doc: 'Table format the topic is materialized into (none: log only).' },
-  { name: 'value.format', type: ConfigType.STRING, default: 'raw', allowed: ['raw', 'json'], doc: 'raw: a binary value column; json: a string column holding the UTF-8 JSON document, plus value.json.columns.' },
+  {
+    name: 'value.format',
+    type: ConfigType.STRING,
+    default: 'auto',
+    allowed: ['auto', 'raw', 'json', 'avro'],
+    doc: 'auto: avro when the subject <topic>-value has an Avro schema when the table is created, else raw (an existing table keeps the format it was created with); raw: a binary value column; json: a string column holding the UTF-8 JSON document, plus value.json.columns; avro: schema-registry framed Avro values decoded into typed columns.',
+  },
   {
     name: 'value.json.columns',
     type: ConfigType.LIST,

@@ -5,13 +5,27 @@
  */
 import type { Broker, TopicRuntime } from '../broker-api/broker.js';
 import { logger } from '../logger.js';
+import type { SchemaStore } from '../schema-registry/store.js';
+import { avroRowSchema, AvroValueSchemas, valueSubject } from './avro-value-schemas.js';
+import type { RowSchema } from '../writer/schema.js';
+import { systemColumns } from '../writer/schema.js';
+import type { ValueFormat } from '../writer/task.js';
 import type { WriterPool } from '../writer/pool.js';
 import type { TableFormatWriter } from './table-writer.js';
 import { TableNames } from './table-names.js';
 import { TopicMaterializer } from './topic-materializer.js';
-import { rowSchema, settingsProblem, tableSettings, TABLE_NAMESPACE, type TopicTableSettings } from './topic-table-settings.js';
+import { rowSchema, settingsProblem, tableSettings, TABLE_NAMESPACE, type TopicTableSettings, VALUE_FORMAT_PROPERTY } from './topic-table-settings.js';
 
-export type OpenTable = (args: { namespace: string[]; name: string; topic: TopicRuntime; settings: TopicTableSettings; schema: ReturnType<typeof rowSchema> }) => Promise<TableFormatWriter>;
+export type OpenTable = (args: {
+  namespace: string[];
+  name: string;
+  topic: TopicRuntime;
+  settings: TopicTableSettings;
+  /** The schema a missing table is created with. */
+  schema: RowSchema;
+  /** Properties a missing table is created with. */
+  properties: Record<string, string>;
+}) => Promise<TableFormatWriter>;
 
 const DISCOVERY_MS = 200;
 
@@ -28,6 +42,8 @@ export class Materializer {
     private readonly pool: WriterPool,
     private readonly openTable: OpenTable,
     metaDir: string,
+    /** Where Avro topics' schemas come from (value.format avro and auto). */
+    private readonly schemaStore?: SchemaStore,
   ) {
     this.names = new TableNames(metaDir);
   }
@@ -85,14 +101,38 @@ export class Materializer {
     }
   }
 
-  private async startTopic(runtime: TopicRuntime, settings: TopicTableSettings): Promise<void> {
+  private async startTopic(runtime: TopicRuntime, configured: TopicTableSettings): Promise<void> {
     try {
       const name = this.names.nameFor(runtime.topic);
-      const table = await this.openTable({ namespace: TABLE_NAMESPACE, name, topic: runtime, settings, schema: rowSchema(settings) });
-      const m = new TopicMaterializer(runtime, table, settings, this.pool);
+      const subject = valueSubject(runtime.topic.name);
+      const latest = this.schemaStore && (configured.valueFormat === 'auto' || configured.valueFormat === 'avro') ? await AvroValueSchemas.latestAvro(this.schemaStore, subject) : undefined;
+      let valueFormat: ValueFormat = configured.valueFormat === 'auto' ? (latest ? 'avro' : 'raw') : configured.valueFormat;
+      if (valueFormat === 'avro' && !latest) throw new Error(`value.format=avro needs an Avro schema under subject ${subject}`);
+      let schema = rowSchema({ ...configured, valueFormat });
+      if (latest && valueFormat === 'avro') {
+        try {
+          schema = { ...avroRowSchema(latest.text, { schemaId: 0, columns: systemColumns() }, 0), schemaId: 0 };
+        } catch (err) {
+          if (configured.valueFormat === 'avro') throw err;
+          logger.warn({ topic: runtime.topic.name, err }, `the Avro schema of ${subject} cannot be columns; value.format=auto falls back to raw`);
+          valueFormat = 'raw';
+          schema = rowSchema({ ...configured, valueFormat });
+        }
+      }
+      const properties = { [VALUE_FORMAT_PROPERTY]: valueFormat };
+      const table = await this.openTable({ namespace: TABLE_NAMESPACE, name, topic: runtime, settings: configured, schema, properties });
+      const state = await table.currentSchema?.();
+      // auto keeps the format the table was created with (tables from before the property: raw).
+      if (configured.valueFormat === 'auto' && state) valueFormat = (state.properties[VALUE_FORMAT_PROPERTY] as ValueFormat | undefined) ?? 'raw';
+      let avro: AvroValueSchemas | undefined;
+      if (valueFormat === 'avro') {
+        if (!this.schemaStore || !state) throw new Error('value.format=avro needs a schema registry and a table format that keeps a schema');
+        avro = await AvroValueSchemas.open(this.schemaStore, subject, state);
+      }
+      const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, avro);
       await m.start();
       this.running.set(runtime.topic.name, m);
-      logger.info({ topic: runtime.topic.name, table: table.name, format: table.format }, 'materializing topic');
+      logger.info({ topic: runtime.topic.name, table: table.name, format: table.format, valueFormat }, 'materializing topic');
     } catch (err) {
       this.retryAt.set(runtime.topic.name, Date.now() + 5000);
       logger.error({ topic: runtime.topic.name, err }, 'cannot start materializing topic; retrying in 5 s');

@@ -3,6 +3,7 @@
  * already holds, and an atomic commit of new data files together with the offsets they
  * cover. Iceberg implements it now; Delta plugs in beside it from the same data files.
  */
+import type { RowSchema } from '../writer/schema.js';
 import type { DataFileResult } from '../writer/task.js';
 
 export interface TableCommit {
@@ -12,12 +13,27 @@ export interface TableCommit {
   offsets: Map<number, bigint>;
   /** Rows across files, for the commit summary. */
   rowCount: number;
+  /**
+   * The schema the files were written with, when it may be newer than the table's (an
+   * evolved Avro schema): it becomes the current schema in the same commit as the files.
+   */
+  schema?: RowSchema;
+}
+
+/** A table's current schema, what field ids it has used, and its properties. */
+export interface TableSchemaState {
+  schema: RowSchema;
+  /** Ids up to this one were handed out once and are never reused (Iceberg last-column-id). */
+  lastColumnId: number;
+  properties: Record<string, string>;
 }
 
 export interface TableFormatWriter {
   readonly format: 'iceberg' | 'delta';
   /** The table's identity for logs and the admin API, e.g. `kafka.orders`. */
   readonly name: string;
+  /** The table's current schema (formats that keep one; needed by typed Avro columns). */
+  currentSchema?(): Promise<TableSchemaState>;
   /** Per Kafka partition, the last offset committed to the table (absent: none yet). */
   committedOffsets(): Promise<Map<number, bigint>>;
   /** Atomically makes the files visible and records the offsets; all or nothing. */

@@ -19,7 +19,9 @@ import type { TopicRuntime } from '../broker-api/broker.js';
 import { logger } from '../logger.js';
 import type { PartitionLog } from '../log/index.js';
 import type { WriterPool } from '../writer/pool.js';
-import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask } from '../writer/task.js';
+import type { RowSchema } from '../writer/schema.js';
+import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask, ValueFormat } from '../writer/task.js';
+import type { AvroValueSchemas } from './avro-value-schemas.js';
 import { BadRecordLog } from './bad-records.js';
 import type { TableFormatWriter } from './table-writer.js';
 import { rowSchema, type TopicTableSettings } from './topic-table-settings.js';
@@ -52,6 +54,8 @@ interface CycleWork {
   tasks: MaterializeTask[];
   targets: Array<{ partition: number; lastOffset: bigint }>;
   results: MaterializeResult[];
+  /** The Avro table schema the files were written with (it may be ahead of the table's). */
+  schema?: RowSchema;
   startedAt: number;
   writtenAt: number;
 }
@@ -87,7 +91,12 @@ export class TopicMaterializer {
     readonly table: TableFormatWriter,
     private readonly settings: TopicTableSettings,
     private readonly pool: WriterPool,
-  ) {}
+    /** The topic's Avro schemas, for value format avro. */
+    private readonly avro?: AvroValueSchemas,
+  ) {
+    if (settings.valueFormat === 'auto') throw new Error(`topic ${runtime.topic.name}: value.format=auto must be resolved before materializing`);
+    if ((settings.valueFormat === 'avro') !== (avro !== undefined)) throw new Error(`topic ${runtime.topic.name}: Avro schemas go with value.format=avro, and only with it`);
+  }
 
   get topic(): string {
     return this.runtime.topic.name;
@@ -217,9 +226,18 @@ export class TopicMaterializer {
     // A backlog is due again at once; otherwise the interval restarts with the next record.
     if (!backlog) this.pendingSinceMs = null;
     if (tasks.length === 0) return null;
+    let schema: RowSchema | undefined;
+    if (this.avro) {
+      // After the ranges are fixed: every record in them was produced after its schema id was
+      // registered, so the ids they carry are all known now.
+      await this.avro.refresh();
+      schema = this.avro.schema;
+      const avro = this.avro.taskSchemas();
+      for (const task of tasks) Object.assign(task, { schema, avro });
+    }
     const startedAt = Date.now();
     const results = await Promise.all(tasks.map((t) => this.runTask(t)));
-    return { tasks, targets, results, startedAt, writtenAt: Date.now() };
+    return { tasks, targets, results, schema, startedAt, writtenAt: Date.now() };
   }
 
   private async commitCycle(work: CycleWork, generation: number): Promise<void> {
@@ -235,7 +253,7 @@ export class TopicMaterializer {
     const offsets = new Map(targets.map((t) => [t.partition, t.lastOffset]));
     const commitStartedAt = Date.now();
     try {
-      await this.table.commit({ files, offsets, rowCount });
+      await this.table.commit({ files, offsets, rowCount, schema: work.schema });
     } catch (err) {
       // Not referenced by any snapshot: remove now rather than at the next start.
       await Promise.all(files.map((f) => rm(f.path, { force: true })));
@@ -264,7 +282,8 @@ export class TopicMaterializer {
     const tasks: MaterializeTask[] = [];
     let from = this.planned[partition];
     let planned = 0;
-    const schema = rowSchema(this.settings);
+    // Avro tasks get the cycle's schema once the ranges are planned (materializeNext).
+    const schema = this.avro?.schema ?? rowSchema(this.settings);
     // A remainder of the budget too small for a worthwhile file waits for the next cycle.
     while (planned === 0 || budget - planned >= MIN_TASK_BYTES) {
       const range = await log.locate(from, Math.min(MAX_TASK_BYTES, budget - planned));
@@ -285,7 +304,7 @@ export class TopicMaterializer {
           fromOffset: from,
           toOffset: range.lastOffset,
           schema,
-          valueFormat: this.settings.valueFormat,
+          valueFormat: this.settings.valueFormat as ValueFormat,
           jsonColumns: this.settings.jsonColumns,
           partitionBy: this.settings.partitionBy,
           outputDir: this.table.dataDir,

@@ -15,9 +15,13 @@ import type { JsonColumnSpec, PartitionTransform, ValueFormat } from '../writer/
 
 export const TABLE_NAMESPACE = ['kafka'];
 
+/** Table property recording the value format a table was created with (what `auto` chose). */
+export const VALUE_FORMAT_PROPERTY = 'lakegate.value.format';
+
 export interface TopicTableSettings {
   format: 'iceberg' | 'none';
-  valueFormat: ValueFormat;
+  /** As configured; the Materializer resolves `auto` when the table opens. */
+  valueFormat: ValueFormat | 'auto';
   jsonColumns: JsonColumnSpec[];
   partitionBy: PartitionTransform;
   commitIntervalMs: number;
@@ -42,7 +46,7 @@ export function tableSettings(broker: Broker, runtime: TopicRuntime): TopicTable
   let nextId = FIRST_VALUE_FIELD_ID + 1;
   return {
     format: get('table.format') as TopicTableSettings['format'],
-    valueFormat: get('value.format') as ValueFormat,
+    valueFormat: get('value.format') as ValueFormat | 'auto',
     jsonColumns: parseJsonColumns(get('value.json.columns')).map(({ name, type }) => ({
       fieldId: nextId++,
       name,
@@ -55,6 +59,7 @@ export function tableSettings(broker: Broker, runtime: TopicRuntime): TopicTable
   };
 }
 
+/** The schema of a raw or JSON table (an Avro table's columns come from its schema: avro-value-schemas.ts). */
 export function rowSchema(settings: TopicTableSettings): RowSchema {
   const value: Column = {
     id: FIRST_VALUE_FIELD_ID,

@@ -10,9 +10,9 @@ import type { RowBlock } from './row-block.js';
 
 // makeData's props are typed per DataType; the writer picks the right props by construction.
 type AnyProps = Parameters<typeof makeData>[0];
-const data = (props: Record<string, unknown>): Data => makeData(props as unknown as AnyProps) as Data;
+export const data = (props: Record<string, unknown>): Data => makeData(props as unknown as AnyProps) as Data;
 
-function bytesData(type: DataType, column: BytesColumn): Data {
+export function bytesData(type: DataType, column: BytesColumn): Data {
   return data({
     type,
     length: column.length,
@@ -23,7 +23,7 @@ function bytesData(type: DataType, column: BytesColumn): Data {
   });
 }
 
-function fixedData(type: DataType, column: FixedColumn<Int32Array | Float64Array | BigInt64Array>): Data {
+export function fixedData(type: DataType, column: FixedColumn<Int32Array | Float32Array | Float64Array | BigInt64Array>): Data {
   return data({
     type,
     length: column.length,
@@ -33,7 +33,7 @@ function fixedData(type: DataType, column: FixedColumn<Int32Array | Float64Array
   });
 }
 
-function boolData(type: DataType, column: FixedColumn<Uint8Array>): Data {
+export function boolData(type: DataType, column: FixedColumn<Uint8Array>): Data {
   return data({
     type,
     length: column.length,
@@ -50,9 +50,11 @@ export function nullData(type: DataType, length: number): Data {
   if (DataType.isStruct(type)) {
     return data({ ...base, children: type.children.map((f: Field) => nullData(f.type, length)) });
   }
-  if (DataType.isList(type)) {
+  if (DataType.isList(type) || DataType.isMap(type)) {
     return data({ ...base, valueOffsets: new Int32Array(length + 1), child: nullData(type.children[0].type, 0) });
   }
+  if (DataType.isFixedSizeBinary(type)) return data({ ...base, data: new Uint8Array(length * type.byteWidth) });
+  if (DataType.isDecimal(type)) return data({ ...base, data: new Uint32Array(length * 4) });
   if (DataType.isUtf8(type) || DataType.isBinary(type)) {
     return data({ ...base, valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
   }
@@ -92,6 +94,8 @@ function columnData(plan: ColumnPlan, index: number, field: Field, block: RowBlo
       return bytesData(field.type, block.values);
     case 'null':
       return nullData(field.type, block.rows);
+    case 'avro':
+      return block.avro[source.index].toData(field.type);
     case 'json': {
       const buffer = block.json[source.index];
       if (buffer.kind === 'bytes') return bytesData(field.type, buffer.column);

@@ -8,23 +8,29 @@ import {
   Bool,
   type DataType,
   DateDay,
+  Decimal,
   Field,
+  FixedSizeBinary,
   Float32,
   Float64,
   Int32,
   Int64,
   List,
+  Map_,
   Schema,
   Struct,
+  TimeMicrosecond,
   TimeUnit,
   Timestamp,
   Utf8,
 } from 'apache-arrow';
-import type { Column, ColumnType, PrimitiveColumnType, RowSchema } from './schema.js';
+import { type Column, type ColumnType, decimalParams, fixedLength, type PrimitiveColumnType, type RowSchema } from './schema.js';
 
 export const FIELD_ID_KEY = 'PARQUET:field_id';
 /** The list element's name in Parquet's three-level list (what pyarrow and Spark write). */
 export const LIST_ELEMENT_NAME = 'element';
+/** The map's repeated key/value group, named as the Parquet spec's MAP examples name it. */
+export const MAP_ENTRIES_NAME = 'key_value';
 
 function primitiveType(type: PrimitiveColumnType): DataType {
   switch (type) {
@@ -46,7 +52,18 @@ function primitiveType(type: PrimitiveColumnType): DataType {
       return new Utf8();
     case 'binary':
       return new Binary();
+    case 'timestamp':
+      return new Timestamp(TimeUnit.MICROSECOND, null);
+    case 'time':
+      return new TimeMicrosecond();
+    case 'uuid':
+      return new FixedSizeBinary(16);
   }
+  const decimal = decimalParams(type);
+  if (decimal) return new Decimal(decimal.scale, decimal.precision, 128);
+  const length = fixedLength(type);
+  if (length !== undefined) return new FixedSizeBinary(length);
+  throw new Error(`no Arrow type for column type ${type}`);
 }
 
 function fieldIdMetadata(id: number): Map<string, string> {
@@ -63,6 +80,11 @@ export function arrowType(type: ColumnType): DataType {
       return new List(
         new Field(LIST_ELEMENT_NAME, arrowType(type.element), !type.elementRequired, fieldIdMetadata(type.elementId)),
       );
+    case 'map': {
+      const key = new Field('key', arrowType(type.key), false, fieldIdMetadata(type.keyId));
+      const value = new Field('value', arrowType(type.value), !type.valueRequired, fieldIdMetadata(type.valueId));
+      return new Map_(new Field(MAP_ENTRIES_NAME, new Struct<{ key: DataType; value: DataType }>([key, value] as never), false));
+    }
   }
 }
 
@@ -83,7 +105,11 @@ export function leafPaths(columns: Column[], prefix: string[] = []): Map<string,
   const visit = (path: string[], id: number, type: ColumnType) => {
     if (type.kind === 'primitive') out.set(path.join('.'), id);
     else if (type.kind === 'struct') for (const f of type.fields) visit([...path, f.name], f.id, f.type);
-    else visit([...path, 'list', LIST_ELEMENT_NAME], type.elementId, type.element);
+    else if (type.kind === 'list') visit([...path, 'list', LIST_ELEMENT_NAME], type.elementId, type.element);
+    else {
+      visit([...path, MAP_ENTRIES_NAME, 'key'], type.keyId, type.key);
+      visit([...path, MAP_ENTRIES_NAME, 'value'], type.valueId, type.value);
+    }
   };
   for (const c of columns) visit([...prefix, c.name], c.id, c.type);
   return out;

@@ -40,7 +40,7 @@ function recycleBuffer(buffer: Buffer): void {
   while (total > MAX_SPARE_BYTES) total -= spareBuffers.pop()!.length;
 }
 
-type Fixed = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+type Fixed = Int32Array | Float32Array | Float64Array | BigInt64Array | Uint8Array;
 type FixedCtor<A extends Fixed> = { new (length: number): A };
 
 function grow<A extends Fixed>(ctor: FixedCtor<A>, old: A, needed: number): A {

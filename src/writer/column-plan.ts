@@ -12,6 +12,8 @@ export type ColumnSource =
   | { kind: 'value'; type: 'binary' | 'string' }
   /** index into the task's jsonColumns */
   | { kind: 'json'; index: number }
+  /** index into the Avro reader schema's value columns */
+  | { kind: 'avro'; index: number }
   /** In the table schema but fed by nothing any more (e.g. a dropped JSON field): all null. */
   | { kind: 'null' };
 
@@ -37,12 +39,15 @@ const SYSTEM_SOURCES = new Map<number, ColumnSource['kind']>([
 ]);
 
 /** Structural type equality; docs and key order do not matter. */
-function sameType(a: ColumnType, b: ColumnType): boolean {
+export function sameType(a: ColumnType, b: ColumnType): boolean {
   if (a.kind === 'primitive' || b.kind === 'primitive') {
     return a.kind === b.kind && (a as { type: string }).type === (b as { type: string }).type;
   }
   if (a.kind === 'list' && b.kind === 'list') {
     return a.elementId === b.elementId && a.elementRequired === b.elementRequired && sameType(a.element, b.element);
+  }
+  if (a.kind === 'map' && b.kind === 'map') {
+    return a.keyId === b.keyId && a.valueId === b.valueId && a.valueRequired === b.valueRequired && sameType(a.key, b.key) && sameType(a.value, b.value);
   }
   if (a.kind === 'struct' && b.kind === 'struct') {
     return (
@@ -60,14 +65,18 @@ function primitiveOf(column: Column): PrimitiveColumnType | undefined {
   return column.type.kind === 'primitive' ? column.type.type : undefined;
 }
 
-export function planColumns(task: MaterializeTask): ColumnPlan {
+/** avroColumns: the value columns an avro task's reader schema fills (AvroValueDecoder.bind). */
+export function planColumns(task: MaterializeTask, avroColumns: Column[] = []): ColumnPlan {
   const expectedSystem = new Map(systemColumns().map((c) => [c.id, c]));
   const jsonById = new Map<number, number>();
   if (task.valueFormat === 'json') task.jsonColumns.forEach((spec, index) => jsonById.set(spec.fieldId, index));
   else if (task.jsonColumns.length > 0) throw new TaskInputError(`jsonColumns given for value format '${task.valueFormat}'`);
+  const avroById = new Map<number, number>();
+  if (task.valueFormat === 'avro') avroColumns.forEach((c, index) => avroById.set(c.id, index));
 
-  const leftovers = task.schema.columns.filter((c) => !SYSTEM_SOURCES.has(c.id) && !jsonById.has(c.id));
-  const valueColumn = leftovers.find((c) => c.name === 'value') ?? (leftovers.length === 1 ? leftovers[0] : undefined);
+  const leftovers = task.schema.columns.filter((c) => !SYSTEM_SOURCES.has(c.id) && !jsonById.has(c.id) && !avroById.has(c.id));
+  // An Avro table keeps no raw value column: its values are the typed columns.
+  const valueColumn = task.valueFormat === 'avro' ? undefined : (leftovers.find((c) => c.name === 'value') ?? (leftovers.length === 1 ? leftovers[0] : undefined));
   if (task.valueFormat === 'raw' && !valueColumn) {
     throw new TaskInputError(`raw value format needs a value column; schema ${task.schema.schemaId} has none`);
   }
@@ -90,6 +99,13 @@ export function planColumns(task: MaterializeTask): ColumnPlan {
         throw new TaskInputError(`JSON column ${spec.name} (id ${spec.fieldId}) is ${spec.type} in the config but ${JSON.stringify(column.type)} in the schema`);
       }
       return { column, source: { kind: 'json', index: jsonIndex } };
+    }
+    const avroIndex = avroById.get(column.id);
+    if (avroIndex !== undefined) {
+      if (!sameType(column.type, avroColumns[avroIndex].type)) {
+        throw new TaskInputError(`column ${column.name} (id ${column.id}) is ${JSON.stringify(column.type)} in the schema but the Avro reader schema makes it ${JSON.stringify(avroColumns[avroIndex].type)}`);
+      }
+      return { column, source: { kind: 'avro', index: avroIndex } };
     }
     if (column === valueColumn) {
       const type = primitiveOf(column);

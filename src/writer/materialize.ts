@@ -9,9 +9,10 @@ import path from 'node:path';
 import { BatchAttributes, readRecordBatchHeader } from '../protocol/records/batch-header.js';
 import { decodeRecordBatch, type KafkaRecord } from '../protocol/records/records.js';
 import { arrowSchema } from './arrow-schema.js';
+import { AvroValueDecoder } from './avro-decoder.js';
 import { planColumns } from './column-plan.js';
 import { writeDataFile, type DataFileContext } from './data-file.js';
-import { describeError } from './errors.js';
+import { describeError, TaskInputError } from './errors.js';
 import { DEFAULT_ROW_GROUP_SIZE } from './parquet-encode.js';
 import { comparePartitionValues, identityColumnName, partitionDirectory, rowPartitioner, type RowPartitioner } from './partitioning.js';
 import { RecordConverter } from './record-converter.js';
@@ -52,6 +53,7 @@ class TaskRun {
   previousLast: bigint | undefined;
   pendingCorrupt: CorruptBatch | undefined;
   private readonly converter: RecordConverter;
+  private readonly avro: AvroValueDecoder | undefined;
   private readonly ctx: DataFileContext;
   private readonly maxFileBytes: number;
   private readonly maxOpenBlocks: number;
@@ -62,9 +64,11 @@ class TaskRun {
     readonly task: MaterializeTask,
     options: MaterializeOptions,
   ) {
-    const plan = planColumns(task);
+    if ((task.valueFormat === 'avro') !== (task.avro !== undefined)) throw new TaskInputError('Avro schemas go with value format avro, and only with it');
+    this.avro = task.avro ? new AvroValueDecoder(task.avro) : undefined;
+    const plan = planColumns(task, this.avro?.bind(task));
     this.ctx = { task, plan, arrowSchema: arrowSchema(task.schema), rowGroupSize: task.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE };
-    this.converter = new RecordConverter(task, plan);
+    this.converter = new RecordConverter(task, plan, this.avro);
     this.partitionOf = rowPartitioner(task, plan);
     const column = identityColumnName(task.partitionBy);
     this.partitionColumnType = plan.jsonColumns.find((c) => c.name === column)?.type;
@@ -100,11 +104,11 @@ class TaskRun {
       let block = this.blocks.get(partitionValue);
       if (!block) {
         if (this.blocks.size >= this.maxOpenBlocks) await this.flush(this.largestBlock());
-        block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns);
+        block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns, this.avro, this.ctx.plan.hasValue);
         this.blocks.set(partitionValue, block);
       }
       const before = block.estimatedBytes;
-      block.append(record.offset, converter.timestampMicros, record.key, record.headers, record.value, converter.json);
+      block.append(record.offset, converter.timestampMicros, record.key, record.headers, record.value, converter.json, converter.avroRow);
       this.openBytes += block.estimatedBytes - before;
       if (block.estimatedBytes >= this.maxFileBytes) await this.flush(block);
       else if (this.openBytes >= this.maxFileBytes) await this.flush(this.largestBlock());

@@ -7,6 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { KafkaRecord } from '../protocol/records/records.js';
+import type { AvroValueDecoder } from './avro-decoder.js';
 import type { ColumnPlan } from './column-plan.js';
 import { describeError } from './errors.js';
 import { convertJsonField, FieldError, type JsonScalar } from './json-fields.js';
@@ -19,6 +20,8 @@ export class RecordConverter {
   readonly json: JsonScalar[];
   /** Micros of the last record converted. */
   timestampMicros = 0n;
+  /** The Avro value columns' values of the last record converted (avro tasks). */
+  avroRow: unknown[] | undefined;
   private readonly specs: JsonColumnSpec[];
   private readonly required: boolean[];
   private readonly isJson: boolean;
@@ -26,7 +29,11 @@ export class RecordConverter {
   private readonly valueRequired: boolean;
   private readonly scanner: JsonScanner;
 
-  constructor(task: MaterializeTask, plan: ColumnPlan) {
+  constructor(
+    task: MaterializeTask,
+    plan: ColumnPlan,
+    private readonly avro?: AvroValueDecoder,
+  ) {
     this.specs = plan.jsonColumns;
     this.json = this.specs.map(() => null);
     const requiredIds = new Set(plan.columns.filter((c) => c.column.required).map((c) => c.column.id));
@@ -43,6 +50,13 @@ export class RecordConverter {
     if (micros === undefined) return `timestamp ${record.timestamp} ms is out of range for microseconds`;
     this.timestampMicros = micros;
     const { value } = record;
+    if (this.avro) {
+      if (value === null) return 'value is null (a tombstone); an Avro topic needs a value';
+      const row = this.avro.decode(value);
+      if (typeof row === 'string') return row;
+      this.avroRow = row;
+      return undefined;
+    }
     if (value === null) {
       if (this.isJson) return 'value is null (a tombstone); a JSON topic needs a document';
       return this.valueRequired ? 'value is null but the value column is required' : undefined;

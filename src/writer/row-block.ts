@@ -4,6 +4,8 @@
  * own width. estimatedBytes is what the file's Arrow data will weigh, used to bound the wasm
  * memory one Parquet write needs.
  */
+import { pushSlot, type ColumnWriter } from './avro-columns.js';
+import type { AvroValueDecoder } from './avro-decoder.js';
 import { BytesColumn, FixedColumn } from './column-buffers.js';
 import type { JsonScalar } from './json-fields.js';
 import type { JsonColumnSpec, PartitionValue } from './task.js';
@@ -54,12 +56,18 @@ export class RowBlock {
   readonly headerValues = new BytesColumn();
   readonly values = new BytesColumn();
   readonly json: JsonColumnBuffer[];
+  /** The Avro value columns' writers (avro tasks), in the decoder's column order. */
+  readonly avro: ColumnWriter[];
 
   constructor(
     readonly partitionValue: PartitionValue,
     jsonColumns: JsonColumnSpec[],
+    private readonly avroDecoder?: AvroValueDecoder,
+    /** Whether a raw or JSON value column needs the value bytes (an Avro table has none). */
+    private readonly keepValue = true,
   ) {
     this.json = jsonColumns.map(jsonBuffer);
+    this.avro = avroDecoder?.writers() ?? [];
     this.headerOffsets.push(0);
   }
 
@@ -70,6 +78,7 @@ export class RowBlock {
     headers: HeaderInput[],
     value: Uint8Array | null,
     json: JsonScalar[],
+    avroRow?: unknown[],
   ): void {
     if (this.rows === 0 || offset < this.minOffset) this.minOffset = offset;
     if (this.rows === 0 || offset > this.maxOffset) this.maxOffset = offset;
@@ -89,11 +98,18 @@ export class RowBlock {
       bytes += header.key.length + 10;
     }
     this.headerOffsets.push(this.headerKeys.length);
-    if (value) {
+    if (!this.keepValue) {
+      // Decoded values weigh about twice their Avro encoding in column buffers.
+      if (value) bytes += value.length * 2;
+    } else if (value) {
       this.values.pushBytes(value);
       bytes += value.length;
     } else this.values.pushNull();
     for (let i = 0; i < this.json.length; i++) bytes += pushJson(this.json[i], json[i]);
+    if (avroRow && this.avroDecoder) {
+      const { slots } = this.avroDecoder;
+      for (let i = 0; i < this.avro.length; i++) pushSlot(this.avro[i], slots[i], avroRow[i]);
+    }
     this.estimatedBytes += bytes;
     this.rows++;
   }
@@ -103,6 +119,7 @@ export class RowBlock {
 export function releaseBlock(block: RowBlock): void {
   for (const column of [block.keys, block.headerKeys, block.headerValues, block.values]) column.release();
   for (const buffer of block.json) if (buffer.kind === 'bytes') buffer.column.release();
+  for (const writer of block.avro) writer.release();
 }
 
 function pushJson(buffer: JsonColumnBuffer, value: JsonScalar): number {

@@ -16,12 +16,42 @@ export type PrimitiveColumnType =
   /** Microseconds since the epoch, UTC (Iceberg timestamptz, Delta timestamp). */
   | 'timestamptz'
   | 'string'
-  | 'binary';
+  | 'binary'
+  /** Microseconds since the epoch with no zone (Iceberg timestamp, Avro local-timestamp-*). */
+  | 'timestamp'
+  /** Microseconds since midnight. */
+  | 'time'
+  /** 16 bytes (Parquet FIXED_LEN_BYTE_ARRAY(16)). */
+  | 'uuid'
+  /** Unscaled two's complement integer, precision <= 38 (Arrow Decimal128). Written as Iceberg spells it. */
+  | `decimal(${number}, ${number})`
+  | `fixed[${number}]`;
 
 export type ColumnType =
   | { kind: 'primitive'; type: PrimitiveColumnType }
   | { kind: 'struct'; fields: Column[] }
-  | { kind: 'list'; elementId: number; element: ColumnType; elementRequired: boolean };
+  | { kind: 'list'; elementId: number; element: ColumnType; elementRequired: boolean }
+  /** Keys are never null (Iceberg and Parquet both require it). */
+  | { kind: 'map'; keyId: number; key: ColumnType; valueId: number; value: ColumnType; valueRequired: boolean };
+
+/** Iceberg's largest decimal precision (what fits Arrow's Decimal128). */
+export const MAX_DECIMAL_PRECISION = 38;
+
+export function decimalType(precision: number, scale: number): PrimitiveColumnType {
+  return `decimal(${precision}, ${scale})`;
+}
+
+/** precision and scale of a decimal type, or undefined for any other type. */
+export function decimalParams(type: string): { precision: number; scale: number } | undefined {
+  const m = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(type);
+  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined;
+}
+
+/** The byte length of a fixed[n] type, or undefined for any other type. */
+export function fixedLength(type: string): number | undefined {
+  const m = /^fixed\[(\d+)\]$/.exec(type);
+  return m ? Number(m[1]) : undefined;
+}
 
 export interface Column {
   id: number;
@@ -89,6 +119,11 @@ export function maxFieldId(columns: Column[]): number {
     if (t.kind === 'list') {
       max = Math.max(max, t.elementId);
       visit(t.element);
+    }
+    if (t.kind === 'map') {
+      max = Math.max(max, t.keyId, t.valueId);
+      visit(t.key);
+      visit(t.value);
     }
   };
   const visitColumn = (c: Column) => {

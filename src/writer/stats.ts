@@ -44,7 +44,7 @@ function bytesExtremes(column: BytesColumn): [number, number] {
   return [min, max];
 }
 
-function bytesStats(column: BytesColumn, asString: boolean): ColumnStats {
+export function bytesStats(column: BytesColumn, asString: boolean): ColumnStats {
   const stats: ColumnStats = { valueCount: column.length, nullCount: column.validity.nullCount };
   const [min, max] = bytesExtremes(column);
   if (min >= 0) {
@@ -56,7 +56,7 @@ function bytesStats(column: BytesColumn, asString: boolean): ColumnStats {
   return stats;
 }
 
-function numberStats(column: FixedColumn<Int32Array | Float64Array>, countNaN: boolean): ColumnStats {
+export function numberStats(column: FixedColumn<Int32Array | Float32Array | Float64Array>, countNaN: boolean): ColumnStats {
   const { data } = column;
   const valid = column.validity.bytes;
   let min = Infinity;
@@ -80,7 +80,7 @@ function numberStats(column: FixedColumn<Int32Array | Float64Array>, countNaN: b
   return stats;
 }
 
-function bigintStats(column: FixedColumn<BigInt64Array>): ColumnStats {
+export function bigintStats(column: FixedColumn<BigInt64Array>): ColumnStats {
   const { data } = column;
   const valid = column.validity.bytes;
   const stats: ColumnStats = { valueCount: column.length, nullCount: column.validity.nullCount };
@@ -96,7 +96,7 @@ function bigintStats(column: FixedColumn<BigInt64Array>): ColumnStats {
   return stats;
 }
 
-function booleanStats(column: FixedColumn<Uint8Array>): ColumnStats {
+export function booleanStats(column: FixedColumn<Uint8Array>): ColumnStats {
   const valid = column.validity.bytes;
   let sawTrue = false;
   let sawFalse = false;
@@ -139,6 +139,9 @@ export function computeStats(plan: ColumnPlan, block: RowBlock, kafkaPartition: 
       case 'null':
         // Nested all-null columns have no leaf values to count.
         if (column.type.kind === 'primitive') out[column.id] = { valueCount: rows, nullCount: rows };
+        break;
+      case 'avro':
+        block.avro[source.index].stats(out);
         break;
       case 'json': {
         const buffer = block.json[source.index];

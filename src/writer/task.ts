@@ -4,9 +4,19 @@
  * bytes copied through the event loop; the worker writes the data files itself too and
  * returns only their descriptions and statistics.
  */
+import type { AvroSchemaText } from './avro-schema.js';
 import type { RowSchema } from './schema.js';
 
-export type ValueFormat = 'raw' | 'json';
+export type ValueFormat = 'raw' | 'json' | 'avro';
+
+/**
+ * The Avro schemas of an avro task: the table's reader schema and every writer schema a
+ * record may name (the subject's versions), as texts by schema id.
+ */
+export interface AvroTaskSchemas {
+  readerSchemaId: number;
+  schemas: Record<number, AvroSchemaText>;
+}
 
 /** A typed column filled from a top-level field of each JSON value (topic config). */
 export interface JsonColumnSpec {
@@ -44,6 +54,8 @@ export interface MaterializeTask {
   schema: RowSchema;
   valueFormat: ValueFormat;
   jsonColumns: JsonColumnSpec[];
+  /** Present exactly when valueFormat is avro. */
+  avro?: AvroTaskSchemas;
   partitionBy: PartitionTransform;
   /** Directory the worker writes its Parquet files into (created if missing). */
   outputDir: string;
@@ -58,7 +70,10 @@ export interface ColumnStats {
   valueCount: number;
   nullCount: number;
   nanCount?: number;
-  /** Typed: bigint for long/timestamptz (micros), number for int/date(days)/float/double, string, Uint8Array, boolean. */
+  /**
+   * Typed: bigint for long/timestamptz/timestamp/time (micros) and decimal (unscaled), number
+   * for int/date(days)/float/double, string, Uint8Array (binary, uuid), boolean.
+   */
   min?: bigint | number | string | Uint8Array | boolean;
   max?: bigint | number | string | Uint8Array | boolean;
   /** Bytes of the column in the file (compressed), when known. */

@@ -5,7 +5,7 @@
  * Spark) do the same in the interop suite.
  */
 import { readFile } from 'node:fs/promises';
-import { tableFromIPC } from 'apache-arrow';
+import { DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { readManifest } from '../../src/tables/iceberg/manifest.js';
 import { readManifestList } from '../../src/tables/iceberg/manifest-list.js';
@@ -65,9 +65,51 @@ export async function readIcebergTable(httpPort: number, table: string): Promise
   return out;
 }
 
+/** A data file as an Arrow table, exactly as parquet-wasm reads it (types and field metadata kept). */
+export async function readDataFile(file: string): Promise<Table> {
+  return tableFromIPC(readParquet(await readFile(file)).intoIPCStream());
+}
+
+/** Arrow values as plain JS: lists as arrays, structs and maps as objects, decimals as unscaled bigint, bytes as Buffer. */
+export function plainValue(v: unknown, type?: DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (type && DataType.isDecimal(type)) {
+    const words = v as Uint32Array;
+    let x = 0n;
+    for (let i = words.length - 1; i >= 0; i--) x = (x << 32n) | BigInt(words[i]);
+    return BigInt.asIntN(words.length * 32, x);
+  }
+  if (type && DataType.isList(type)) return [...(v as Iterable<unknown>)].map((e) => plainValue(e, type.children[0].type));
+  if (type && DataType.isMap(type)) {
+    const out: Record<string, unknown> = {};
+    const valueType = type.children[0].type.children[1].type;
+    for (const [k, e] of v as Iterable<[string, unknown]>) out[k] = plainValue(e, valueType);
+    return out;
+  }
+  if (type && DataType.isStruct(type)) {
+    const out: Record<string, unknown> = {};
+    for (const f of type.children) out[f.name] = plainValue((v as Record<string, unknown>)[f.name], f.type);
+    return out;
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (v instanceof Date) return v.getTime();
+  return v;
+}
+
+/** Every row of a data file as plain values by column name (see plainValue). */
+export async function readPlainRows(file: string): Promise<Array<Record<string, unknown>>> {
+  const table = await readDataFile(file);
+  const rows: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < table.numRows; i++) {
+    const row: Record<string, unknown> = {};
+    for (const field of table.schema.fields) row[field.name] = plainValue(table.getChild(field.name)!.get(i), field.type);
+    rows.push(row);
+  }
+  return rows;
+}
+
 async function readParquetRows(file: string): Promise<TableRow[]> {
-  const bytes = await readFile(file);
-  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  const table = await readDataFile(file);
   const rows: TableRow[] = [];
   for (const row of table) {
     const r = row.toJSON() as Record<string, any>;
@@ -81,7 +123,7 @@ async function readParquetRows(file: string): Promise<TableRow[]> {
       timestampMicros: BigInt(Math.round(r._kafka_timestamp * 1000)),
       key: r._kafka_key ? Buffer.from(r._kafka_key) : null,
       headers,
-      value: r.value === null ? null : typeof r.value === 'string' ? r.value : Buffer.from(r.value),
+      value: r.value === null || r.value === undefined ? null : typeof r.value === 'string' ? r.value : Buffer.from(r.value),
       columns,
     });
   }

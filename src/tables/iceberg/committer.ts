@@ -16,7 +16,7 @@
  * were all bad must not be read again); one that changes nothing is skipped.
  */
 import { randomUUID } from 'node:crypto';
-import type { Column, ColumnType, RowSchema } from '../../writer/schema.js';
+import type { RowSchema } from '../../writer/schema.js';
 import type { DataFileResult, PartitionTransform } from '../../writer/task.js';
 import type { TableCommit, TableFormatWriter } from '../table-writer.js';
 import { CommitConflictError, type LoadedTable, type Namespace, type WritableIcebergCatalog } from './catalog.js';
@@ -37,7 +37,7 @@ import {
   type TableMetadata,
 } from './metadata.js';
 import { partitionRecord, partitionTransformOf, sourceTypesOf } from './partition.js';
-import { leafFields, type IcebergField } from './schema.js';
+import { fromIcebergField, fromIcebergSchema, leafFields } from './schema.js';
 import { appendSummary, committedOffsets, mergeOffsets } from './snapshot.js';
 
 export class OffsetConflictError extends Error {
@@ -112,6 +112,11 @@ export class IcebergTableWriter implements TableFormatWriter {
     return { loaded, meta: parseMetadata(loaded.metadataJson) };
   }
 
+  async currentSchema(): Promise<{ schema: RowSchema; lastColumnId: number; properties: Record<string, string> }> {
+    const { meta } = await this.load();
+    return { schema: fromIcebergSchema(currentSchema(meta)), lastColumnId: meta['last-column-id'], properties: meta.properties };
+  }
+
   async committedOffsets(): Promise<Map<number, bigint>> {
     return committedOffsets((await this.load()).meta);
   }
@@ -153,7 +158,9 @@ export class IcebergTableWriter implements TableFormatWriter {
     try {
       for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
         const { loaded, meta: loadedMeta } = await this.load();
-        const meta = this.schema.schemaId > loadedMeta['current-schema-id'] ? withCurrentSchema(loadedMeta, this.schema) : loadedMeta;
+        // A commit's own schema (an evolved Avro schema) becomes current with its data.
+        const schema = commit.schema ?? this.schema;
+        const meta = schema.schemaId > loadedMeta['current-schema-id'] ? withCurrentSchema(loadedMeta, schema) : loadedMeta;
         const parentOffsets = committedOffsets(meta);
         if (basis === null) {
           basis = parentOffsets;
@@ -227,7 +234,7 @@ export class IcebergTableWriter implements TableFormatWriter {
   private async writeDataManifest(meta: TableMetadata, files: DataFileResult[], snapshotId: bigint, location: string): Promise<ManifestFile> {
     const schema = currentSchema(meta);
     const spec = defaultSpec(meta);
-    const leaves = leafFields(schema.fields.map(toColumnShape));
+    const leaves = leafFields(schema.fields.map(fromIcebergField));
     const entries: ManifestEntry[] = files.map((f) => {
       if (!Number.isSafeInteger(f.sizeBytes) || f.sizeBytes <= 0) throw new Error(`data file ${f.path} has invalid size ${f.sizeBytes}`);
       return {
@@ -268,14 +275,3 @@ export class IcebergTableWriter implements TableFormatWriter {
     };
   }
 }
-
-/** An Iceberg schema field back in RowSchema's shape (for the leaf walk over the table's schema). */
-function toColumnShape(f: IcebergField): Column {
-  const type = (t: IcebergField['type']): ColumnType => {
-    if (typeof t === 'string') return { kind: 'primitive', type: t };
-    if (t.type === 'struct') return { kind: 'struct', fields: t.fields.map(toColumnShape) };
-    return { kind: 'list', elementId: t['element-id'], element: type(t.element), elementRequired: t['element-required'] };
-  };
-  return { id: f.id, name: f.name, required: f.required, type: type(f.type) };
-}
-

@@ -4,7 +4,7 @@
  * truncate(16), Iceberg's default): a lower bound is a prefix, an upper bound a prefix whose
  * last unit is incremented so it still sorts at or above every value.
  */
-import type { PrimitiveColumnType } from '../../writer/schema.js';
+import { decimalParams, fixedLength, type PrimitiveColumnType } from '../../writer/schema.js';
 import type { ColumnStats } from '../../writer/task.js';
 import type { LeafField } from './schema.js';
 
@@ -47,10 +47,16 @@ export function toBytes(type: PrimitiveColumnType, v: StatValue): Buffer {
       return b;
     }
     case 'long':
-    case 'timestamptz': {
+    case 'timestamptz':
+    case 'timestamp':
+    case 'time': {
       const b = Buffer.alloc(8);
       b.writeBigInt64LE(asBigInt(v, type));
       return b;
+    }
+    case 'uuid': {
+      if (!(v instanceof Uint8Array) || v.byteLength !== 16) throw new TypeError('uuid value is not 16 bytes');
+      return Buffer.from(v);
     }
     case 'float': {
       const b = Buffer.alloc(4);
@@ -71,6 +77,19 @@ export function toBytes(type: PrimitiveColumnType, v: StatValue): Buffer {
       return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     }
   }
+  if (decimalParams(type)) return decimalBytes(asBigInt(v, type));
+  if (fixedLength(type) !== undefined && v instanceof Uint8Array) return Buffer.from(v);
+  throw new TypeError(`no single-value serialization for ${type}`);
+}
+
+/** A decimal's unscaled value as the minimal big-endian two's complement bytes (spec appendix D). */
+export function decimalBytes(unscaled: bigint): Buffer {
+  let length = 1;
+  while (unscaled < -(1n << BigInt(8 * length - 1)) || unscaled >= 1n << BigInt(8 * length - 1)) length++;
+  const out = Buffer.alloc(length);
+  let x = BigInt.asUintN(8 * length, unscaled);
+  for (let i = length - 1; i >= 0; i--, x >>= 8n) out[i] = Number(x & 0xffn);
+  return out;
 }
 
 /** Decodes a single-value binary form (the inverse of toBytes; strings and binary untruncated). */
@@ -84,7 +103,11 @@ export function fromBytes(type: PrimitiveColumnType, b: Uint8Array): StatValue {
       return buf.readInt32LE(0);
     case 'long':
     case 'timestamptz':
+    case 'timestamp':
+    case 'time':
       return buf.readBigInt64LE(0);
+    case 'uuid':
+      return new Uint8Array(buf);
     case 'float':
       return buf.readFloatLE(0);
     case 'double':
@@ -94,6 +117,12 @@ export function fromBytes(type: PrimitiveColumnType, b: Uint8Array): StatValue {
     case 'binary':
       return new Uint8Array(buf);
   }
+  if (decimalParams(type)) {
+    let v = 0n;
+    for (const byte of buf) v = (v << 8n) | BigInt(byte);
+    return buf.length > 0 && buf[0] & 0x80 ? v - (1n << BigInt(buf.length * 8)) : v;
+  }
+  return new Uint8Array(buf);
 }
 
 /** The first `length` code points of s (never splits a surrogate pair). */
@@ -144,7 +173,8 @@ function isNaNValue(v: StatValue): boolean {
 
 /** The serialized lower bound of a column, or undefined when it has none. */
 export function lowerBound(type: PrimitiveColumnType, v: StatValue | undefined, truncateLength = DEFAULT_TRUNCATE_LENGTH): Buffer | undefined {
-  if (v === undefined || v === null || isNaNValue(v)) return undefined;
+  // fixed[n] bounds would need truncation rules of their own; Iceberg allows leaving them out.
+  if (v === undefined || v === null || isNaNValue(v) || fixedLength(type) !== undefined) return undefined;
   if (type === 'string') return toBytes(type, truncateStringLower(v as string, truncateLength));
   if (type === 'binary') return toBytes(type, truncateBinaryLower(v as Uint8Array, truncateLength));
   return toBytes(type, v);
@@ -152,7 +182,7 @@ export function lowerBound(type: PrimitiveColumnType, v: StatValue | undefined, 
 
 /** The serialized upper bound of a column, or undefined when it has none. */
 export function upperBound(type: PrimitiveColumnType, v: StatValue | undefined, truncateLength = DEFAULT_TRUNCATE_LENGTH): Buffer | undefined {
-  if (v === undefined || v === null || isNaNValue(v)) return undefined;
+  if (v === undefined || v === null || isNaNValue(v) || fixedLength(type) !== undefined) return undefined;
   if (type === 'string') {
     const t = truncateStringUpper(v as string, truncateLength);
     return t === null ? undefined : toBytes(type, t);

@@ -4,14 +4,15 @@
  * map columns by name in files written without field ids.
  */
 import type { Column, ColumnType, PrimitiveColumnType, RowSchema } from '../../writer/schema.js';
-import { maxFieldId } from '../../writer/schema.js';
+import { decimalParams, fixedLength, maxFieldId } from '../../writer/schema.js';
 
 export type IcebergPrimitive = PrimitiveColumnType;
 
 export type IcebergType =
   | IcebergPrimitive
   | IcebergStructType
-  | { type: 'list'; 'element-id': number; element: IcebergType; 'element-required': boolean };
+  | { type: 'list'; 'element-id': number; element: IcebergType; 'element-required': boolean }
+  | { type: 'map'; 'key-id': number; key: IcebergType; 'value-id': number; value: IcebergType; 'value-required': boolean };
 
 export interface IcebergField {
   id: number;
@@ -33,13 +34,17 @@ export interface IcebergSchema extends IcebergStructType {
 
 /** The Iceberg type names are the RowSchema primitive names (timestamptz, binary, ...). */
 const PRIMITIVES: ReadonlySet<string> = new Set<PrimitiveColumnType>([
-  'boolean', 'int', 'long', 'float', 'double', 'date', 'timestamptz', 'string', 'binary',
+  'boolean', 'int', 'long', 'float', 'double', 'date', 'timestamptz', 'string', 'binary', 'timestamp', 'time', 'uuid',
 ]);
+
+function isPrimitive(type: string): boolean {
+  return PRIMITIVES.has(type) || decimalParams(type) !== undefined || fixedLength(type) !== undefined;
+}
 
 export function toIcebergType(t: ColumnType): IcebergType {
   switch (t.kind) {
     case 'primitive':
-      if (!PRIMITIVES.has(t.type)) throw new Error(`unsupported primitive type ${t.type}`);
+      if (!isPrimitive(t.type)) throw new Error(`unsupported primitive type ${t.type}`);
       return t.type;
     case 'struct':
       return { type: 'struct', fields: t.fields.map(toIcebergField) };
@@ -50,7 +55,35 @@ export function toIcebergType(t: ColumnType): IcebergType {
         element: toIcebergType(t.element),
         'element-required': t.elementRequired,
       };
+    case 'map':
+      return {
+        type: 'map',
+        'key-id': t.keyId,
+        key: toIcebergType(t.key),
+        'value-id': t.valueId,
+        value: toIcebergType(t.value),
+        'value-required': t.valueRequired,
+      };
   }
+}
+
+/** An Iceberg type back in RowSchema's shape. */
+export function fromIcebergType(t: IcebergType): ColumnType {
+  if (typeof t === 'string') return { kind: 'primitive', type: t };
+  if (t.type === 'struct') return { kind: 'struct', fields: t.fields.map(fromIcebergField) };
+  if (t.type === 'list') return { kind: 'list', elementId: t['element-id'], element: fromIcebergType(t.element), elementRequired: t['element-required'] };
+  return { kind: 'map', keyId: t['key-id'], key: fromIcebergType(t.key), valueId: t['value-id'], value: fromIcebergType(t.value), valueRequired: t['value-required'] };
+}
+
+export function fromIcebergField(f: IcebergField): Column {
+  const c: Column = { id: f.id, name: f.name, required: f.required, type: fromIcebergType(f.type) };
+  if (f.doc !== undefined) c.doc = f.doc;
+  return c;
+}
+
+/** An Iceberg schema as a RowSchema (schemaId = its schema-id). */
+export function fromIcebergSchema(s: IcebergSchema): RowSchema {
+  return { schemaId: s['schema-id'], columns: s.fields.map(fromIcebergField) };
 }
 
 export function toIcebergField(c: Column): IcebergField {
@@ -85,6 +118,13 @@ export function nameMapping(schema: RowSchema): MappedField[] {
       if (inner) element.fields = inner;
       return [element];
     }
+    if (t.kind === 'map') {
+      const key: MappedField = { 'field-id': t.keyId, names: ['key'] };
+      const value: MappedField = { 'field-id': t.valueId, names: ['value'] };
+      const inner = nested(t.value);
+      if (inner) value.fields = inner;
+      return [key, value];
+    }
     return undefined;
   };
   const mapColumn = (c: Column): MappedField => {
@@ -114,7 +154,11 @@ export function leafFields(columns: Column[]): Map<number, LeafField> {
   const visit = (id: number, t: ColumnType, repeated: boolean) => {
     if (t.kind === 'primitive') out.set(id, { id, type: t.type, repeated });
     else if (t.kind === 'struct') for (const f of t.fields) visit(f.id, f.type, repeated);
-    else visit(t.elementId, t.element, true);
+    else if (t.kind === 'list') visit(t.elementId, t.element, true);
+    else {
+      visit(t.keyId, t.key, true);
+      visit(t.valueId, t.value, true);
+    }
   };
   for (const c of columns) visit(c.id, c.type, false);
   return out;
@@ -144,6 +188,11 @@ function checkUniqueIds(columns: Column[]): void {
     else if (t.kind === 'list') {
       add(t.elementId);
       visit(t.element);
+    } else if (t.kind === 'map') {
+      add(t.keyId);
+      add(t.valueId);
+      visit(t.key);
+      visit(t.value);
     }
   };
   const visitColumn = (c: Column) => {

@@ -1,0 +1,135 @@
+/**
+ * The Avro schemas of one topic's table, kept on the event loop and looked at once per
+ * commit cycle (never per record): the subject's versions (writer schemas, by id) and the
+ * reader schema the table's columns come from (the subject's latest version).
+ *
+ * Field ids are stable: a path (see writer/avro-schema.ts) keeps the id the table's current
+ * schema gives it as long as its type stays the same or is a promotion Iceberg allows (int ->
+ * long, float -> double, a wider decimal of the same scale); a new path, or a type Iceberg
+ * cannot change into, gets the next id past the table's last-column-id. The table's own
+ * schema is where the mapping lives, so restarts and new versions keep it.
+ */
+import { logger } from '../logger.js';
+import type { SchemaStore } from '../schema-registry/store.js';
+import type { ResolvedSchema } from '../schema-registry/types.js';
+import { avroColumns, avroValueSlots, columnPaths, type AvroSchemaText, type FieldIds } from '../writer/avro-schema.js';
+import { sameType } from '../writer/column-plan.js';
+import { type Column, decimalParams, FIRST_VALUE_FIELD_ID, maxFieldId, type RowSchema, systemColumns } from '../writer/schema.js';
+import type { AvroTaskSchemas } from '../writer/task.js';
+import type { TableSchemaState } from './table-writer.js';
+
+/** TopicNameStrategy: the subject of a topic's values. */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** Whether a column typed `from` can become `to` keeping its field id (Iceberg type promotion). */
+export function canPromote(from: string, to: string): boolean {
+  if (from === to) return true;
+  if ((from === 'int' && to === 'long') || (from === 'float' && to === 'double')) return true;
+  const a = decimalParams(from);
+  const b = decimalParams(to);
+  return a !== undefined && b !== undefined && a.scale === b.scale && b.precision >= a.precision;
+}
+
+/** Field ids for a new schema: the previous columns' ids by path where the type allows, else new ones. */
+export function stableFieldIds(previous: Column[], lastColumnId: number): FieldIds {
+  const known = columnPaths(previous);
+  let next = Math.max(lastColumnId, maxFieldId(previous), FIRST_VALUE_FIELD_ID - 1) + 1;
+  return (path, kind) => {
+    const found = known.get(path);
+    if (found && canPromote(found.kind, kind)) return found.id;
+    return next++;
+  };
+}
+
+/**
+ * The table schema for an Avro reader schema on top of the table's previous schema: the same
+ * schema id when the columns come out the same, the next id when anything changed.
+ */
+export function avroRowSchema(reader: AvroSchemaText, previous: RowSchema, lastColumnId: number): RowSchema {
+  const { slots } = avroValueSlots(reader);
+  const columns = [...systemColumns(), ...avroColumns(slots, stableFieldIds(previous.columns, lastColumnId))];
+  const same = sameType({ kind: 'struct', fields: columns }, { kind: 'struct', fields: previous.columns });
+  return { schemaId: same ? previous.schemaId : previous.schemaId + 1, columns };
+}
+
+/** A resolved schema as texts: its references' first, dependencies before dependents. */
+export function schemaText(resolved: ResolvedSchema): AvroSchemaText {
+  const references: string[] = [];
+  const done = new Set<ResolvedSchema>();
+  const visit = (s: ResolvedSchema) => {
+    for (const dep of s.dependencies.values()) {
+      if (done.has(dep)) continue;
+      done.add(dep);
+      visit(dep);
+      references.push(dep.schema);
+    }
+  };
+  visit(resolved);
+  return { schema: resolved.schema, references };
+}
+
+export class AvroValueSchemas {
+  private readonly texts = new Map<number, AvroSchemaText>();
+  private readerVersion = 0;
+  private readerSchemaId = -1;
+
+  private constructor(
+    private readonly store: SchemaStore,
+    readonly subject: string,
+    /** The schema data files are written with; ahead of the table's until the next commit. */
+    public schema: RowSchema,
+    private lastColumnId: number,
+  ) {}
+
+  /** The subject's latest version when it is an Avro schema, as text. */
+  static async latestAvro(store: SchemaStore, subject: string): Promise<{ id: number; version: number; text: AvroSchemaText } | undefined> {
+    const latest = await store.getVersion(subject, 'latest');
+    if (!latest || latest.schema.schemaType !== 'AVRO') return undefined;
+    return { id: latest.id, version: latest.version, text: schemaText(await store.resolve(latest.schema)) };
+  }
+
+  /** Throws when the subject has no Avro schema or its latest version cannot be columns. */
+  static async open(store: SchemaStore, subject: string, table: TableSchemaState): Promise<AvroValueSchemas> {
+    const schemas = new AvroValueSchemas(store, subject, table.schema, table.lastColumnId);
+    await schemas.refresh();
+    if (schemas.readerSchemaId < 0) throw new Error(`subject ${subject} has no Avro schema`);
+    return schemas;
+  }
+
+  /**
+   * Takes in versions registered since the last look. A newer latest version becomes the
+   * reader schema (the table schema evolves with the next commit); one that cannot be
+   * columns (e.g. a recursive type) leaves the reader as it was, and the error is thrown
+   * only when there is no reader at all.
+   */
+  async refresh(): Promise<void> {
+    for (const id of await this.store.subjectSchemaIds(this.subject)) {
+      if (this.texts.has(id)) continue;
+      const stored = await this.store.getById(id);
+      if (stored?.schemaType === 'AVRO') this.texts.set(id, schemaText(await this.store.resolve(stored)));
+    }
+    const latest = await AvroValueSchemas.latestAvro(this.store, this.subject);
+    if (!latest || latest.version <= this.readerVersion) return;
+    this.texts.set(latest.id, latest.text);
+    let next: RowSchema;
+    try {
+      next = avroRowSchema(latest.text, this.schema, this.lastColumnId);
+    } catch (err) {
+      if (this.readerSchemaId < 0) throw err;
+      logger.warn({ subject: this.subject, version: latest.version, err }, 'the latest Avro schema cannot be columns; the table keeps its schema');
+      this.readerVersion = latest.version; // said once, not every cycle
+      return;
+    }
+    this.schema = next;
+    this.lastColumnId = Math.max(this.lastColumnId, maxFieldId(next.columns));
+    this.readerVersion = latest.version;
+    this.readerSchemaId = latest.id;
+  }
+
+  /** What a worker task needs: the reader schema's id and every writer schema's text. */
+  taskSchemas(): AvroTaskSchemas {
+    return { readerSchemaId: this.readerSchemaId, schemas: Object.fromEntries(this.texts) };
+  }
+}
