@@ -157,9 +157,12 @@ class Mapper {
     if (s.type === 'enum') return { kind: 'leaf', leaf: 'enum', type: 'string' };
     if (s.type === 'fixed') return this.fixed(s);
     if (this.visiting.has(named.fullName)) throw new AvroMappingError(`recursive Avro type ${named.fullName} cannot be a column`);
+    const fields = Array.isArray(s.fields) ? (s.fields as Json[]) : [];
+    // Parquet has no empty groups. Refusing them (and null and fixed(0)) also means every
+    // array item takes at least a byte, so a small value cannot claim a huge array.
+    if (fields.length === 0) throw new AvroMappingError(`record ${named.fullName} has no fields, which no Parquet column can hold`);
     this.visiting.add(named.fullName);
     try {
-      const fields = Array.isArray(s.fields) ? (s.fields as Json[]) : [];
       return { kind: 'record', fields: fields.map((f) => this.slot(String(f.name), f.type, named.namespace)) };
     } finally {
       this.visiting.delete(named.fullName);
@@ -168,6 +171,7 @@ class Mapper {
 
   private fixed(s: Json): AvroNode {
     const size = Number(s.size);
+    if (!Number.isInteger(size) || size < 1) throw new AvroMappingError(`fixed ${String(s.name)} of size ${String(s.size)} cannot be a column`);
     const decimal = s.logicalType === 'decimal' ? decimalOf(s, size) : undefined;
     if (decimal) return { kind: 'leaf', leaf: 'decimal', type: decimal, size };
     if (s.logicalType === 'uuid' && size === 16) return { kind: 'leaf', leaf: 'uuid-fixed', type: 'uuid', size };

@@ -76,13 +76,16 @@ test('every Avro type maps to its Iceberg type', () => {
   assert.deepEqual(json.counts, { type: 'map', 'key-id': (counts as { keyId: number }).keyId, key: 'string', 'value-id': (counts as { valueId: number }).valueId, value: 'long', 'value-required': true });
 });
 
-test('a non-record value is one column named value; recursive types and system names are refused', () => {
+test('a non-record value is one column named value; recursive types, system names and empty types are refused', () => {
   const slots = avroValueSlots(text({ type: 'array', items: 'int' }));
   assert.equal(slots.rootRecord, false);
   const columns = avroColumns(slots.slots, (() => { let n = 9; return () => n++; })());
   assert.deepEqual(columns.map((c) => [c.name, c.id, c.type.kind]), [['value', 9, 'list']]);
   assert.throws(() => avroValueSlots(text({ type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] })), /recursive/);
   assert.throws(() => avroValueSlots(text({ type: 'record', name: 'R', fields: [{ name: '_kafka_offset', type: 'long' }] })), /system columns/);
+  // Parquet has no empty groups; zero-byte items would also let a tiny value claim a huge array.
+  assert.throws(() => avroValueSlots(text({ type: 'record', name: 'R', fields: [{ name: 'e', type: { type: 'record', name: 'E', fields: [] } }] })), /no fields/);
+  assert.throws(() => avroValueSlots(text({ type: 'record', name: 'R', fields: [{ name: 'n', type: { type: 'array', items: 'null' } }] })), /null type/);
 });
 
 test('field ids stay with their paths across versions, promotions keep them, new and retyped fields get new ones', () => {

@@ -3,7 +3,8 @@
  * values, Parquet read back with hyparquet, an independent reader): typed nested columns with
  * their field ids, statistics for the leaves, a second writer version resolved to the reader,
  * and bad records (bad framing, unknown id, truncated payload, decimal too wide, bad uuid,
- * tombstone) reported by offset while the good rows land.
+ * tombstone, a writer version with zero-byte array items) reported by offset while the good
+ * rows land.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,9 +30,12 @@ const v1 = {
 // v2 reads v1 (int -> long, an added field with a default): the table's reader schema.
 const v2 = { ...v1, fields: [...v1.fields.map((f) => (f.name === 'n' ? { name: 'n', type: 'long' } : f)), { name: 'unit', type: 'string', default: 'C' }] };
 
+// A writer version whose array items take no bytes: a few bytes could claim billions of items.
+const v0 = { ...v1, fields: [...v1.fields, { name: 'z', type: { type: 'array', items: 'null' }, default: [] }] };
 const frame = (id: number, body: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, 0, id]), body]);
 const t1 = avro.Type.forSchema(v1 as avro.Schema);
 const t2 = avro.Type.forSchema(v2 as avro.Schema);
+const t0 = avro.Type.forSchema(v0 as avro.Schema);
 const dec = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeInt32BE(n);
@@ -54,13 +58,15 @@ test('avro: typed nested columns with field ids and stats; versions resolve to t
     /* 6 */ frame(1, t1.toBuffer({ ...reading(6), ref: 'not-a-uuid' })),
     /* 7 */ null,
     /* 8 */ frame(1, t1.toBuffer(reading(8))),
+    /* 9 */ frame(3, t0.toBuffer({ ...reading(9), z: [null, null] })),
   ];
   const segment = writeSegment(dir, [{ baseOffset: 0n, records: values.map((value, i) => ({ value, timestamp: 1_700_000_000_000n + BigInt(i) })) }]);
   const result = await materialize(
-    task(segment, `${dir}/out`, { valueFormat: 'avro', schema, avro: { readerSchemaId: 2, schemas: { 1: text(v1), 2: text(v2) } } }),
+    task(segment, `${dir}/out`, { valueFormat: 'avro', schema, avro: { readerSchemaId: 2, schemas: { 1: text(v1), 2: text(v2), 3: text(v0) } } }),
   );
   const bad = new Map(result.badRecords.map((b) => [Number(b.offset), b.reason]));
-  assert.deepEqual([...bad.keys()], [2, 3, 4, 5, 6, 7]);
+  assert.deepEqual([...bad.keys()], [2, 3, 4, 5, 6, 7, 9]);
+  assert.match(bad.get(9)!, /schema 3 has an array or map whose items take no bytes/);
   assert.match(bad.get(2)!, /magic byte/);
   assert.match(bad.get(3)!, /schema id 9 is not a version/);
   assert.match(bad.get(4)!, /does not decode/);
