@@ -32,6 +32,8 @@ export class Connection {
   private readonly slots: Slot[] = [];
   private closed = false;
   private writePaused = false;
+  /** Bytes of the partial frame currently counted in the budget. */
+  private partialBytes = 0;
   readonly peer: string;
 
   constructor(
@@ -80,12 +82,25 @@ export class Connection {
   private onBytes(bytes: Buffer): void {
     if (this.closed) return;
     this.reader.push(bytes);
+    this.countPartial();
     this.updateFlow();
   }
 
+  /**
+   * A partial frame counts in the budget as it arrives (a frame announced as 100 MB costs
+   * nothing until its bytes come), so many connections trickling large frames still stop
+   * reading when the budget is spent.
+   */
+  private countPartial(): void {
+    const now = this.closed ? 0 : this.reader.buffered;
+    if (now > this.partialBytes) this.budget.acquire(now - this.partialBytes);
+    else if (now < this.partialBytes) this.budget.release(this.partialBytes - now);
+    this.partialBytes = now;
+  }
+
   private handleFrame(frame: Buffer, release: () => void): boolean {
-    // The budget counts whole frames, from the moment they are cut until they are answered;
-    // a partial frame is bounded by socket.request.max.bytes.
+    // The budget counts a whole frame from the moment it is cut until it is answered (and
+    // partial frames as they arrive, see countPartial).
     const slot: Slot = { done: false, result: null, bytes: frame.length + 4, release };
     this.budget.acquire(slot.bytes);
     this.slots.push(slot);
@@ -133,6 +148,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.reader.stop();
+    this.countPartial();
     // end() flushes responses already written before the FIN.
     this.socket.end();
     this.socket.destroySoon();
@@ -142,6 +158,7 @@ export class Connection {
     if (!this.closed) {
       this.closed = true;
       this.reader.stop();
+      this.countPartial();
     }
   }
 }
