@@ -212,3 +212,32 @@ test('a compatible new version evolves the table: new schema and field id, no re
   assert.equal(byId.get(5)!.channel, 'web', 'a v1 record read with v2 takes the default');
   assert.equal(byId.get(5)!.score, 5.5);
 });
+
+test('after a restart the table keeps its schema and field ids, and new rows land beside the old ones', async () => {
+  const first = await serve();
+  const { id: v1 } = await first.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(orderV1) }, { subject: 'kept-value' });
+  await createTopic(first.kafka, 'kept', { 'table.commit.interval.ms': '100' });
+  const produce = async (kafka: InstanceType<typeof Kafka>, registry: SchemaRegistry, from: number) => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const messages = await Promise.all([0, 1, 2].map(async (k) => ({ value: await registry.encode(v1, avroPayload(order(from + k))) })));
+    await producer.send({ topic: 'kept', messages });
+    await producer.disconnect();
+  };
+  await produce(first.kafka, first.registry, 0);
+  await waitForTableCaughtUp(first.server.httpPort, 'kept');
+  const before = await readIcebergTable(first.server.httpPort, 'kept');
+  await first.server.stop();
+
+  const server = await startLakegate({ dataDir: first.server.dataDir });
+  started.push(server);
+  const kafka = new Kafka({ clientId: 'avro-table', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+  await produce(kafka, new SchemaRegistry({ host: `http://127.0.0.1:${server.httpPort}` }), 3);
+  await waitForTableCaughtUp(server.httpPort, 'kept');
+  const table = await readIcebergTable(server.httpPort, 'kept');
+  assert.deepEqual(table.metadata.schemas, before.metadata.schemas, 'no new schema, the same field ids');
+  assert.equal(table.metadata['last-column-id'], before.metadata['last-column-id']);
+  assert.equal(table.metadata.properties['lakegate.value.format'], 'avro');
+  const rows = (await Promise.all(table.dataFiles.map(readPlainRows))).flat();
+  assert.deepEqual(rows.map((r) => Number((r.id as bigint) - 10_000_000_000n)).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+});
