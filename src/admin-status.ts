@@ -7,7 +7,10 @@ export function materializerAdminSource(materializer: Materializer): AdminSource
     tables(): AdminTableStatus[] {
       return materializer.topics().map((m) => ({
         topic: m.topic,
-        tables: [{ format: m.table.format, name: m.table.name, location: m.table.dataDir }],
+        tables: [
+          { format: m.table.format, name: m.table.name, location: m.table.dataDir },
+          ...(m.deadLetterTable ? [{ format: m.deadLetterTable.format, name: m.deadLetterTable.name, location: m.deadLetterTable.dataDir, deadLetter: true }] : []),
+        ],
         partitions: m.progress().map((p) => ({
           partition: p.partition,
           logEndOffset: p.logEndOffset,
@@ -19,6 +22,7 @@ export function materializerAdminSource(materializer: Materializer): AdminSource
           .latest()
           .reverse()
           .map((b) => ({ partition: b.partition, offset: b.offset, reason: b.reason })),
+        deadLetterCount: m.deadLetterCount,
         lastCommitTime: m.lastCommitAtMs,
         lastError: m.lastError,
       }));

@@ -14,7 +14,7 @@ import { logger } from './logger.js';
 import { ValidationPool } from './record-validation/validation-pool.js';
 import { LogJournal } from './schema-registry/log-journal.js';
 import { SchemaRegistry } from './schema-registry/registry.js';
-import { IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
+import { icebergDeadLetterTables, IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
 import { Materializer, type OpenTable } from './tables/materializer.js';
 import { WriterPool } from './writer/pool.js';
 
@@ -37,7 +37,7 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
     IcebergTableWriter.open({ catalog, namespace, table: name, topic: topic.topic.name, schema, partitionBy: settings.partitionBy, properties });
   // Before the materializer: Avro topics' tables take their columns from it.
   const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
-  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'), schemaRegistry);
+  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'), schemaRegistry, icebergDeadLetterTables(catalog));
   await materializer.start();
 
   // Its worker threads start only when a validation=reject topic receives a batch.

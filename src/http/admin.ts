@@ -1,7 +1,8 @@
 /**
  * Admin API plugin (registered under `/admin`): liveness, and per topic the state of its
- * table materialization: tables, per-partition log end / committed offsets and lag, bad
- * records, last commit and last error.
+ * table materialization: tables (the dead-letter table among them once it exists),
+ * per-partition log end / committed offsets and lag, bad records, dead-letter rows, last
+ * commit and last error.
  *
  * The numbers come from an AdminSource, which the materializer implements; this plugin only
  * derives lag and renders. Offsets may be given as bigint (as the log and the table writers
@@ -19,7 +20,7 @@ export interface AdminTableRef {
   name: string;
   /** Where the table lives (warehouse URI or directory), when known. */
   location?: string;
-  /** True for the topic's dead-letter table (validation=dlq). */
+  /** True for the topic's dead-letter table (records that could not become rows). */
   deadLetter?: boolean;
 }
 
@@ -58,6 +59,8 @@ export interface AdminTableStatus {
   badRecordCount: number;
   /** The most recent bad records, newest first; the source bounds the list. */
   recentBadRecords: AdminBadRecord[];
+  /** Rows in the topic's dead-letter table (over its life; 0 when it does not exist). Default 0. */
+  deadLetterCount?: Offset;
   /** Epoch ms of the last successful table commit, or null. */
   lastCommitTime: number | null;
   /** The last materialization error, or null (cleared or never failed). */
@@ -87,6 +90,7 @@ export interface AdminTableView {
   lag: number;
   badRecordCount: number;
   recentBadRecords: Array<{ partition: number; offset: number; reason: string; time?: string }>;
+  deadLetterCount: number;
   lastCommitTime: string | null;
   lastError: { message: string; time: string } | null;
 }
@@ -126,6 +130,7 @@ export function renderTableStatus(s: AdminTableStatus): AdminTableView {
       reason: b.reason,
       ...(b.time === undefined ? {} : { time: iso(b.time) }),
     })),
+    deadLetterCount: Number(s.deadLetterCount ?? 0),
     lastCommitTime: s.lastCommitTime === null ? null : iso(s.lastCommitTime),
     lastError: s.lastError === null ? null : { message: s.lastError.message, time: iso(s.lastError.time) },
   };
@@ -135,7 +140,7 @@ export function renderTableStatus(s: AdminTableStatus): AdminTableView {
 
 const tableViewSchema = {
   type: 'object',
-  required: ['topic', 'tables', 'partitions', 'lag', 'badRecordCount', 'recentBadRecords', 'lastCommitTime', 'lastError'],
+  required: ['topic', 'tables', 'partitions', 'lag', 'badRecordCount', 'recentBadRecords', 'deadLetterCount', 'lastCommitTime', 'lastError'],
   properties: {
     topic: { type: 'string' },
     tables: {
@@ -179,6 +184,7 @@ const tableViewSchema = {
         },
       },
     },
+    deadLetterCount: { type: 'integer' },
     lastCommitTime: { type: ['string', 'null'] },
     lastError: {
       type: ['object', 'null'],

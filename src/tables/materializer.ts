@@ -11,6 +11,7 @@ import type { RowSchema } from '../writer/schema.js';
 import { systemColumns } from '../writer/schema.js';
 import type { ValueFormat } from '../writer/task.js';
 import type { WriterPool } from '../writer/pool.js';
+import type { DeadLetterTables } from './dead-letter-tables.js';
 import type { TableFormatWriter } from './table-writer.js';
 import { TableNames } from './table-names.js';
 import { TopicMaterializer } from './topic-materializer.js';
@@ -44,6 +45,8 @@ export class Materializer {
     metaDir: string,
     /** Where Avro topics' schemas come from (value.format avro and auto). */
     private readonly schemaStore?: SchemaStore,
+    /** Where records that cannot be rows go (every topic's dead-letter table); absent: only reported. */
+    private readonly deadLetterTables?: DeadLetterTables,
   ) {
     this.names = new TableNames(metaDir);
   }
@@ -129,7 +132,11 @@ export class Materializer {
         if (!this.schemaStore || !state) throw new Error('value.format=avro needs a schema registry and a table format that keeps a schema');
         avro = await AvroValueSchemas.open(this.schemaStore, subject, state);
       }
-      const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, avro);
+      const deadLetters = this.deadLetterTables && {
+        tables: this.deadLetterTables,
+        ref: { namespace: TABLE_NAMESPACE, name: this.names.deadLetterNameFor(runtime.topic), topic: runtime },
+      };
+      const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, avro, deadLetters);
       await m.start();
       this.running.set(runtime.topic.name, m);
       logger.info({ topic: runtime.topic.name, table: table.name, format: table.format, valueFormat }, 'materializing topic');

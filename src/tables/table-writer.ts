@@ -34,6 +34,8 @@ export interface TableFormatWriter {
   readonly name: string;
   /** The table's current schema (formats that keep one; needed by typed Avro columns). */
   currentSchema?(): Promise<TableSchemaState>;
+  /** Rows the table holds (formats that keep the count; the dead-letter count on the admin API). */
+  committedRowCount?(): Promise<bigint>;
   /** Per Kafka partition, the last offset committed to the table (absent: none yet). */
   committedOffsets(): Promise<Map<number, bigint>>;
   /** Atomically makes the files visible and records the offsets; all or nothing. */

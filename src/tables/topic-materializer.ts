@@ -11,6 +11,14 @@
  * so a backlog becomes several short cycles rather than one long one that holds every newer
  * record back, and the commit interval counts from when a record became pending, not from
  * when the previous cycle ended.
+ *
+ * Dead letters (records that cannot become rows) go to the topic's dead-letter table, written
+ * by the same tasks as a second set of files. Both tables stay exactly once: a cycle commits
+ * its dead letters first, with the cycle's offsets in the dead-letter table's own snapshot
+ * summary, then the main table. The main table's offsets decide where a restart resumes; a
+ * range processed again (a crash or failed commit between the two commits) writes no dead
+ * letter at or below the dead-letter table's committed offset. So a record is in exactly one
+ * of the two tables, once.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -20,9 +28,11 @@ import { logger } from '../logger.js';
 import type { PartitionLog } from '../log/index.js';
 import type { WriterPool } from '../writer/pool.js';
 import type { RowSchema } from '../writer/schema.js';
+import { deadLetterSchema } from '../writer/dead-letters.js';
 import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask, ValueFormat } from '../writer/task.js';
 import type { AvroValueSchemas } from './avro-value-schemas.js';
 import { BadRecordLog } from './bad-records.js';
+import type { DeadLetterTableRef, DeadLetterTables } from './dead-letter-tables.js';
 import type { TableFormatWriter } from './table-writer.js';
 import { rowSchema, type TopicTableSettings } from './topic-table-settings.js';
 
@@ -60,18 +70,30 @@ interface CycleWork {
   writtenAt: number;
 }
 
+/** The topic's dead-letter table: how to open it, and which it is. */
+export interface DeadLetterSetup {
+  tables: DeadLetterTables;
+  ref: DeadLetterTableRef;
+}
+
 export class TopicMaterializer {
   readonly badRecords = new BadRecordLog();
   lastCommitAtMs: number | null = null;
   lastError: { message: string; time: number } | null = null;
   commits = 0;
   rowsCommitted = 0;
+  /** Rows in the dead-letter table (read from it at start, then counted per commit). */
+  deadLetterCount = 0n;
+  /** The dead-letter table once it exists (created by the first commit with dead letters). */
+  deadLetterTable: TableFormatWriter | null = null;
 
   /** First offset not yet in the table, per partition. */
   private readonly cursors: bigint[] = [];
   /** First offset not yet handed to a worker, per partition (ahead of cursors while a cycle runs). */
   private readonly planned: bigint[] = [];
   private readonly committed: Array<bigint | null> = [];
+  /** Last offset the dead-letter table holds, per partition (null: none). */
+  private readonly deadLettersCommitted: Array<bigint | null> = [];
   /** When the oldest record not yet handed to a worker was first seen pending. */
   private pendingSinceMs: number | null = null;
   /** Log bytesWritten when the planned cursor last caught up, per partition. */
@@ -93,6 +115,8 @@ export class TopicMaterializer {
     private readonly pool: WriterPool,
     /** The topic's Avro schemas, for value format avro. */
     private readonly avro?: AvroValueSchemas,
+    /** Without it, records that cannot be rows are only reported (badRecords). */
+    private readonly deadLetters?: DeadLetterSetup,
   ) {
     if (settings.valueFormat === 'auto') throw new Error(`topic ${runtime.topic.name}: value.format=auto must be resolved before materializing`);
     if ((settings.valueFormat === 'avro') !== (avro !== undefined)) throw new Error(`topic ${runtime.topic.name}: Avro schemas go with value.format=avro, and only with it`);
@@ -102,8 +126,18 @@ export class TopicMaterializer {
     return this.runtime.topic.name;
   }
 
+  get deadLetterTableName(): string | null {
+    return this.deadLetters ? [...this.deadLetters.ref.namespace, this.deadLetters.ref.name].join('.') : null;
+  }
+
   async start(): Promise<void> {
     const offsets = await this.table.committedOffsets();
+    if (this.deadLetters) {
+      this.deadLetterTable = await this.deadLetters.tables.existing(this.deadLetters.ref);
+      const done = (await this.deadLetterTable?.committedOffsets()) ?? new Map<number, bigint>();
+      this.runtime.logs.forEach((_, p) => (this.deadLettersCommitted[p] = done.get(p) ?? null));
+      this.deadLetterCount = (await this.deadLetterTable?.committedRowCount?.()) ?? 0n;
+    }
     this.runtime.logs.forEach((log, p) => {
       const done = offsets.get(p);
       this.committed[p] = done ?? null;
@@ -113,7 +147,11 @@ export class TopicMaterializer {
     });
     // A backlog left from before the start has waited long enough already.
     if (this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p])) this.pendingSinceMs = Date.now() - this.settings.commitIntervalMs;
-    await this.removeOrphanFiles();
+    await this.removeOrphanFiles(this.table.dataDir, await this.table.referencedDataFiles());
+    if (this.deadLetters) {
+      const dataDir = this.deadLetters.tables.dataDir(this.deadLetters.ref);
+      await this.removeOrphanFiles(dataDir, (await this.deadLetterTable?.referencedDataFiles()) ?? new Set());
+    }
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -243,15 +281,17 @@ export class TopicMaterializer {
   private async commitCycle(work: CycleWork, generation: number): Promise<void> {
     const { tasks, targets, results, startedAt, writtenAt } = work;
     const files: DataFileResult[] = results.flatMap((r) => r.files);
+    const deadLetterFiles: DataFileResult[] = results.flatMap((r) => r.deadLetterFiles);
     if (generation !== this.generation) {
       // Planned on top of a cycle whose commit failed: its ranges are planned again.
-      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      await Promise.all([...files, ...deadLetterFiles].map((f) => rm(f.path, { force: true })));
       return;
     }
     const bad: BadRecord[] = results.flatMap((r) => r.badRecords);
     const rowCount = results.reduce((n, r) => n + r.rowCount, 0);
     const offsets = new Map(targets.map((t) => [t.partition, t.lastOffset]));
     const commitStartedAt = Date.now();
+    if (deadLetterFiles.length > 0) await this.commitDeadLetters(deadLetterFiles, offsets, files);
     try {
       await this.table.commit({ files, offsets, rowCount, schema: work.schema });
     } catch (err) {
@@ -275,6 +315,23 @@ export class TopicMaterializer {
     );
     this.lastCommitAtMs = Date.now();
     this.lastError = null;
+  }
+
+  /**
+   * Dead letters first: once they are committed, a crash before the main commit re-processes
+   * the range for the main table only (tasks skip dead letters at or below these offsets).
+   */
+  private async commitDeadLetters(deadLetterFiles: DataFileResult[], offsets: Map<number, bigint>, mainFiles: DataFileResult[]): Promise<void> {
+    const rowCount = deadLetterFiles.reduce((n, f) => n + f.recordCount, 0);
+    try {
+      this.deadLetterTable ??= await this.deadLetters!.tables.create(this.deadLetters!.ref);
+      await this.deadLetterTable.commit({ files: deadLetterFiles, offsets, rowCount });
+    } catch (err) {
+      await Promise.all([...deadLetterFiles, ...mainFiles].map((f) => rm(f.path, { force: true })));
+      throw err;
+    }
+    for (const [p, last] of offsets) this.deadLettersCommitted[p] = last;
+    this.deadLetterCount += BigInt(rowCount);
   }
 
   /** Tasks covering the committed log past the cursor, one per segment piece, within budget. */
@@ -309,6 +366,11 @@ export class TopicMaterializer {
           partitionBy: this.settings.partitionBy,
           outputDir: this.table.dataDir,
           filePrefix: taskFilePrefix(partition, from, range.lastOffset),
+          deadLetters: this.deadLetters && {
+            schema: deadLetterSchema(),
+            outputDir: this.deadLetters.tables.dataDir(this.deadLetters.ref),
+            committedThrough: this.deadLettersCommitted[partition] ?? null,
+          },
         });
       }
       planned += range.length;
@@ -333,7 +395,8 @@ export class TopicMaterializer {
         const reason = `writer failed twice on offsets ${task.fromOffset}..${task.toOffset}: ${(second as Error).message}`;
         const badRecords: BadRecord[] = [];
         for (let o = task.fromOffset; o <= task.toOffset; o++) badRecords.push({ partition: task.partition, offset: o, reason });
-        return { files: [], rowCount: 0, badRecords, lastOffset: task.toOffset };
+        // No dead letters here: the records could not even be read (see the README).
+        return { files: [], rowCount: 0, badRecords, deadLetterFiles: [], lastOffset: task.toOffset };
       }
     }
   }
@@ -342,16 +405,15 @@ export class TopicMaterializer {
    * Data files no snapshot references were written by a cycle that crashed before its commit;
    * they are invisible to readers, and removed here before any new cycle starts.
    */
-  private async removeOrphanFiles(): Promise<void> {
+  private async removeOrphanFiles(dataDir: string, referenced: Set<string>): Promise<void> {
     let names: string[];
     try {
       // Partitioned tables keep their files in one directory per partition value.
-      names = await readdir(this.table.dataDir, { recursive: true });
+      names = await readdir(dataDir, { recursive: true });
     } catch {
       return;
     }
-    const referenced = await this.table.referencedDataFiles();
-    const orphans = names.filter((n) => n.endsWith('.parquet')).map((n) => path.join(this.table.dataDir, n)).filter((f) => !referenced.has(f));
+    const orphans = names.filter((n) => n.endsWith('.parquet')).map((n) => path.join(dataDir, n)).filter((f) => !referenced.has(f));
     await Promise.all(orphans.map((f) => rm(f, { force: true })));
     if (orphans.length > 0) logger.info({ topic: this.topic, count: orphans.length }, 'removed data files of an uncommitted cycle');
   }

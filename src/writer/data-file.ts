@@ -18,6 +18,8 @@ export interface DataFileContext {
   plan: ColumnPlan;
   arrowSchema: Schema;
   rowGroupSize: number;
+  /** Columns without Parquet min/max statistics (default: a JSON topic's document columns). */
+  noStatisticsColumns?: string[];
 }
 
 async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
@@ -34,7 +36,7 @@ export async function writeDataFile(ctx: DataFileContext, block: RowBlock, file:
   const { task, plan } = ctx;
   const bytes = encodeParquet(buildArrowTable(ctx.arrowSchema, plan, block, task.partition), {
     rowGroupSize: ctx.rowGroupSize,
-    noStatisticsColumns: task.valueFormat === 'json' ? plan.columns.filter((c) => c.source.kind === 'value').map((c) => c.column.name) : [],
+    noStatisticsColumns: ctx.noStatisticsColumns ?? (task.valueFormat === 'json' ? plan.columns.filter((c) => c.source.kind === 'value').map((c) => c.column.name) : []),
   });
   const absolute = path.resolve(file);
   await writeDurably(absolute, bytes);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { BatchAttributes, readRecordBatchHeader } from '../protocol/records/batch-header.js';
 import { decodeRecordBatch, type KafkaRecord } from '../protocol/records/records.js';
 import { arrowSchema } from './arrow-schema.js';
+import { deadLetterPlan, wireSchemaId } from './dead-letters.js';
 import { AvroValueDecoder } from './avro-decoder.js';
 import { planColumns } from './column-plan.js';
 import { writeDataFile, type DataFileContext } from './data-file.js';
@@ -16,6 +17,7 @@ import { describeError, TaskInputError } from './errors.js';
 import { DEFAULT_ROW_GROUP_SIZE } from './parquet-encode.js';
 import { comparePartitionValues, identityColumnName, partitionDirectory, rowPartitioner, type RowPartitioner } from './partitioning.js';
 import { RecordConverter } from './record-converter.js';
+import { fitsInt64 } from './temporal.js';
 import { releaseBlock, RowBlock } from './row-block.js';
 import { DEFAULT_READ_CHUNK, readBatchRange, type SegmentBatch } from './segment-range.js';
 import type { BadRecord, DataFileResult, JsonColumnSpec, MaterializeResult, MaterializeTask, PartitionValue } from './task.js';
@@ -47,6 +49,7 @@ class TaskRun {
   readonly directories = new Set<string>();
   readonly files: DataFileResult[] = [];
   readonly badRecords: BadRecord[] = [];
+  readonly deadLetterFiles: DataFileResult[] = [];
   openBytes = 0;
   lastOffset: bigint;
   /** Last offset of the previous batch that decoded, a floor for a corrupt one's offsets. */
@@ -59,6 +62,10 @@ class TaskRun {
   private readonly maxOpenBlocks: number;
   private readonly partitionOf: RowPartitioner;
   private readonly partitionColumnType: JsonColumnSpec['type'] | undefined;
+  /** The dead-letter file's writer context and its open block (task.deadLetters only). */
+  private readonly deadLetterCtx: DataFileContext | undefined;
+  private deadLetterBlock: RowBlock | undefined;
+  private readonly isAvro: boolean;
 
   constructor(
     readonly task: MaterializeTask,
@@ -75,20 +82,57 @@ class TaskRun {
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.maxOpenBlocks = options.maxOpenBlocks ?? DEFAULT_MAX_OPEN_BLOCKS;
     this.lastOffset = task.fromOffset - 1n;
+    this.isAvro = task.valueFormat === 'avro';
+    if (task.deadLetters) {
+      const { schema, outputDir } = task.deadLetters;
+      const dlqTask: MaterializeTask = { ...task, schema, outputDir, valueFormat: 'raw', jsonColumns: [], avro: undefined, partitionBy: 'none', deadLetters: undefined };
+      // Raw values can be large and are never filtered on: no Parquet min/max for them.
+      this.deadLetterCtx = { task: dlqTask, plan: deadLetterPlan(schema), arrowSchema: arrowSchema(schema), rowGroupSize: this.ctx.rowGroupSize, noStatisticsColumns: ['value'] };
+    }
   }
 
   /** Reports a pending corrupt batch now that the next batch's base offset (or the end) is known. */
-  settleCorrupt(nextBase: bigint | undefined): void {
+  async settleCorrupt(nextBase: bigint | undefined): Promise<void> {
     if (!this.pendingCorrupt) return;
     const corrupt = this.pendingCorrupt;
     this.pendingCorrupt = undefined;
-    const covered = reportCorruptBatch(this, corrupt, nextBase);
+    const covered = await reportCorruptBatch(this, corrupt, nextBase);
     if (covered > this.lastOffset) this.lastOffset = covered;
     this.previousLast = nextBase !== undefined && nextBase > corrupt.first ? nextBase - 1n : corrupt.last;
   }
 
-  bad(offset: bigint, reason: string): void {
+  /**
+   * Reports a record that is not a row and, with task.deadLetters, makes it a dead letter:
+   * `record` when it decoded (its raw key, value and headers are kept), else only its offset,
+   * the timestamp of its batch and the reason (a corrupt batch has no records to keep).
+   */
+  async bad(offset: bigint, reason: string, record?: KafkaRecord, batchTimestampMs?: bigint): Promise<void> {
     this.badRecords.push({ partition: this.task.partition, offset, reason });
+    const target = this.task.deadLetters;
+    if (!target || !this.deadLetterCtx || (target.committedThrough !== null && offset <= target.committedThrough)) return;
+    const block = (this.deadLetterBlock ??= new RowBlock(null, this.deadLetterCtx.plan.jsonColumns, undefined, true));
+    // The timestamp column is required: one out of range for micros (itself a reason) is 0.
+    const micros = fitsInt64((record?.timestamp ?? batchTimestampMs ?? 0n) * 1000n) ?? 0n;
+    const value = record?.value ?? null;
+    const schemaId = this.isAvro ? wireSchemaId(value) : null;
+    block.append(offset, micros, record?.key ?? null, record?.headers ?? [], value, [schemaId, reason]);
+    // Bounded like table files: past the bound the dead letters so far become a file.
+    if (block.estimatedBytes >= this.maxFileBytes) await this.flushDeadLetters();
+  }
+
+  async flushDeadLetters(): Promise<void> {
+    const block = this.deadLetterBlock;
+    const ctx = this.deadLetterCtx;
+    if (!block || !ctx || block.rows === 0) return;
+    this.deadLetterBlock = undefined;
+    const directory = ctx.task.outputDir;
+    if (!this.directories.has(directory)) {
+      await mkdir(directory, { recursive: true });
+      this.directories.add(directory);
+    }
+    const file = path.join(directory, `${this.task.filePrefix}-dlq-${this.deadLetterFiles.length}.parquet`);
+    this.deadLetterFiles.push(await writeDataFile(ctx, block, file));
+    releaseBlock(block);
   }
 
   async addRecords(records: KafkaRecord[]): Promise<void> {
@@ -97,7 +141,7 @@ class TaskRun {
       if (record.offset < task.fromOffset || record.offset > task.toOffset) continue;
       const reason = converter.convert(record);
       if (reason !== undefined) {
-        this.bad(record.offset, reason);
+        await this.bad(record.offset, reason, record);
         continue;
       }
       const partitionValue = this.partitionOf(Number(record.timestamp), converter.json);
@@ -137,6 +181,7 @@ class TaskRun {
   async flushAll(): Promise<void> {
     const ordered = [...this.blocks.values()].sort((a, b) => comparePartitionValues(a.partitionValue, b.partitionValue));
     for (const block of ordered) await this.flush(block);
+    await this.flushDeadLetters();
   }
 }
 
@@ -150,15 +195,17 @@ interface CorruptBatch {
   first: bigint;
   last: bigint;
   reason: string;
+  /** The batch header's base timestamp (ms), the only time a corrupt batch still tells. */
+  timestampMs: bigint;
 }
 
 /** Reports the batch's bad records; returns the last offset it can be taken to cover. */
-function reportCorruptBatch(run: TaskRun, corrupt: CorruptBatch, nextBase: bigint | undefined): bigint {
+async function reportCorruptBatch(run: TaskRun, corrupt: CorruptBatch, nextBase: bigint | undefined): Promise<bigint> {
   let from = corrupt.first > run.task.fromOffset ? corrupt.first : run.task.fromOffset;
   if (run.previousLast !== undefined && from <= run.previousLast) from = run.previousLast + 1n;
   let to = corrupt.last < run.task.toOffset ? corrupt.last : run.task.toOffset;
   if (nextBase !== undefined && nextBase > from && to >= nextBase) to = nextBase - 1n;
-  for (let offset = from; offset <= to; offset++) run.bad(offset, corrupt.reason);
+  for (let offset = from; offset <= to; offset++) await run.bad(offset, corrupt.reason, undefined, corrupt.timestampMs);
   return to;
 }
 
@@ -166,7 +213,7 @@ async function processBatch(run: TaskRun, batch: SegmentBatch, maxBatchBytes: nu
   const header = readRecordBatchHeader(batch.bytes);
   const first = header.baseOffset;
   const last = first + BigInt(header.lastOffsetDelta);
-  run.settleCorrupt(first);
+  await run.settleCorrupt(first);
   if (last < run.task.fromOffset) {
     run.previousLast = last;
     return;
@@ -178,7 +225,7 @@ async function processBatch(run: TaskRun, batch: SegmentBatch, maxBatchBytes: nu
     if (!control) records = decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records;
   } catch (err) {
     const reason = `record batch at byte ${batch.position} (offsets ${first}..${last}) cannot be decoded: ${describeError(err)}`;
-    run.pendingCorrupt = { first, last, reason };
+    run.pendingCorrupt = { first, last, reason, timestampMs: header.baseTimestamp };
     return;
   }
   // Only a batch that decoded vouches for its LastOffsetDelta (a corrupt one is settled later).
@@ -198,26 +245,29 @@ export async function materialize(task: MaterializeTask, options: MaterializeOpt
         // Offsets only grow along a segment: past toOffset nothing more is wanted.
         const base = batch.bytes.readBigInt64BE(0);
         if (base > task.toOffset) {
-          run.settleCorrupt(base);
+          await run.settleCorrupt(base);
           break scan;
         }
         await processBatch(run, batch, maxBatchBytes);
       }
     }
-    run.settleCorrupt(undefined);
+    await run.settleCorrupt(undefined);
     await run.flushAll();
     // New files' entries, then the new partition directories' entries in outputDir.
     for (const directory of run.directories) await syncDirectory(directory);
     await syncDirectory(task.outputDir);
+    // The dead-letter data directory may be new in its table's directory too.
+    if (run.deadLetterFiles.length > 0 && task.deadLetters) await syncDirectory(path.dirname(task.deadLetters.outputDir));
   } catch (err) {
     // Nothing references these files yet; leave no orphans behind a failed task.
-    await Promise.all(run.files.map((f) => rm(f.path, { force: true })));
+    await Promise.all([...run.files, ...run.deadLetterFiles].map((f) => rm(f.path, { force: true })));
     throw err;
   }
   return {
     files: run.files,
     rowCount: run.files.reduce((sum, f) => sum + f.recordCount, 0),
     badRecords: run.badRecords,
+    deadLetterFiles: run.deadLetterFiles,
     lastOffset: run.lastOffset,
   };
 }

@@ -63,6 +63,24 @@ export interface MaterializeTask {
   filePrefix: string;
   /** Rows per Parquet row group. */
   rowGroupSize?: number;
+  /** Where records that cannot be rows go; absent: they are only reported (badRecords). */
+  deadLetters?: DeadLetterTarget;
+}
+
+/**
+ * The dead-letter table's side of a task: its files are `${filePrefix}-dlq-${n}.parquet` in
+ * outputDir, one file per bounded block (the same byte bound as table files, so a task with
+ * many large bad records writes several files instead of holding them all in memory).
+ */
+export interface DeadLetterTarget {
+  /** The dead-letter table's schema (writer/dead-letters.ts deadLetterSchema()). */
+  schema: RowSchema;
+  outputDir: string;
+  /**
+   * Offsets at or below this one are already in the dead-letter table (a range the main
+   * table re-processes after a crash between the two commits): reported, not written again.
+   */
+  committedThrough: bigint | null;
 }
 
 /** Per-column statistics of one data file, keyed by field id (leaf columns only). */
@@ -103,6 +121,8 @@ export interface MaterializeResult {
   /** Rows written (good records in range). */
   rowCount: number;
   badRecords: BadRecord[];
+  /** Dead-letter data files (empty without task.deadLetters or when every record made a row). */
+  deadLetterFiles: DataFileResult[];
   /** The last offset the task covered (toOffset, or the last record in range). */
   lastOffset: bigint;
 }

@@ -117,6 +117,12 @@ export class IcebergTableWriter implements TableFormatWriter {
     return { schema: fromIcebergSchema(currentSchema(meta)), lastColumnId: meta['last-column-id'], properties: meta.properties };
   }
 
+  /** Rows the current snapshot holds (its summary's total-records; 0 before the first commit). */
+  async committedRowCount(): Promise<bigint> {
+    const total = currentSnapshot((await this.load()).meta)?.summary['total-records'];
+    return total === undefined ? 0n : BigInt(total);
+  }
+
   async committedOffsets(): Promise<Map<number, bigint>> {
     return committedOffsets((await this.load()).meta);
   }

@@ -25,6 +25,7 @@ const statuses: AdminTableStatus[] = [
       { partition: 0, offset: 77n, reason: 'schema id 9 not found', time: T0 },
       { partition: 0, offset: 12, reason: 'not JSON' },
     ],
+    deadLetterCount: 2n,
     lastCommitTime: T0,
     lastError: { message: 'S3 PUT timed out', time: T0 + 1000 },
   },
@@ -51,7 +52,7 @@ test('GET /admin/health', async () => {
   await app.close();
 });
 
-test('GET /admin/tables: every topic with offsets, lag, bad records, last commit and error', async () => {
+test('GET /admin/tables: every topic with offsets, lag, bad records, dead-letter rows, last commit and error', async () => {
   const app = setup();
   const res = await app.inject({ method: 'GET', url: '/admin/tables' });
   assert.equal(res.statusCode, 200);
@@ -78,6 +79,7 @@ test('GET /admin/tables: every topic with offsets, lag, bad records, last commit
       { partition: 0, offset: 77, reason: 'schema id 9 not found', time: '2025-01-01T12:00:00.000Z' },
       { partition: 0, offset: 12, reason: 'not JSON' },
     ],
+    deadLetterCount: 2,
     lastCommitTime: '2025-01-01T12:00:00.000Z',
     lastError: { message: 'S3 PUT timed out', time: '2025-01-01T12:00:01.000Z' },
   });
@@ -88,6 +90,7 @@ test('GET /admin/tables: every topic with offsets, lag, bad records, last commit
     lag: 0,
     badRecordCount: 0,
     recentBadRecords: [],
+    deadLetterCount: 0,
     lastCommitTime: null,
     lastError: null,
   });
