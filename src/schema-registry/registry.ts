@@ -26,6 +26,7 @@ import {
 import type { RegistryEvent, RegistryJournal } from './events.js';
 import { checkSubjectName, type SchemaRequest, type VersionSpec } from './requests.js';
 import { RegistryState, contentKey } from './state.js';
+import { descriptorToProtoText } from './protobuf-descriptor.js';
 import type { SchemaStore, SchemaVersionInfo } from './store.js';
 import {
   SCHEMA_TYPES,
@@ -366,7 +367,7 @@ export class SchemaRegistry implements SchemaStore {
     if (!normalize || stored.schemaType !== request.schemaType) return false;
     return (
       JSON.stringify(stored.references) === JSON.stringify(prepared.references) &&
-      handler.canonical(stored.schema, true) === handler.canonical(request.schema, true)
+      handler.canonical(stored.schema, true) === handler.canonical(prepared.schema, true)
     );
   }
 
@@ -375,6 +376,12 @@ export class SchemaRegistry implements SchemaStore {
     const { schemaType } = request;
     const handler = HANDLERS[schemaType];
     const references = request.references.map((r) => this.pinReference(r));
+    // Confluent's Python/Go ProtobufSerializer sends a base64 FileDescriptorProto; like
+    // Confluent's registry, keep (and identify) the schema by its .proto text.
+    if (schemaType === 'PROTOBUF') {
+      const text = descriptorToProtoText(request.schema);
+      if (text !== undefined) request = { ...request, schema: text };
+    }
     let schema: string;
     try {
       // Avro and JSON are stored minified (as Confluent does); .proto text as written unless normalised.

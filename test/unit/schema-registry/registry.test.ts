@@ -129,3 +129,43 @@ test('requests: malformed bodies and versions get Confluent error codes', () => 
   assert.equal(code(() => parseSchemaRequest({ schema: '{}', schemaType: 'XML' })), 42201);
   assert.equal(code(() => parseSchemaRequest({ schema: '{}', references: [{ name: 'a' }] })), 42201);
 });
+
+test('registry: a Protobuf schema sent as a base64 FileDescriptorProto (Confluent Python/Go serializers) is kept as its .proto text', async () => {
+  const { createRequire } = await import('node:module');
+  const protobuf = (await import('protobufjs')).default;
+  createRequire(import.meta.url)('protobufjs/ext/descriptor'); // adds Root#toDescriptor
+  const text = `syntax = "proto3";
+package acme.v1;
+message Order {
+  string id = 1;
+  map<string, int64> counts = 2;
+  oneof pay { string card = 3; bytes token = 4; }
+  optional double discount = 5;
+  repeated Line lines = 6;
+  Status status = 7;
+  message Line { string sku = 1; uint32 qty = 2; }
+  enum Status { NEW = 0; PAID = 1; }
+  reserved 9 to 11;
+}`;
+  const base64 = (source: string) => {
+    const root = protobuf.parse(source, new protobuf.Root(), { keepCase: true }).root;
+    const set = (root as unknown as { toDescriptor(s: string): { file: unknown[] } }).toDescriptor('proto3');
+    const FileDescriptorProto = (protobuf as unknown as { descriptor: { FileDescriptorProto: protobuf.Type } }).descriptor.FileDescriptorProto;
+    return Buffer.from(FileDescriptorProto.encode(set.file[0] as protobuf.Message).finish()).toString('base64');
+  };
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  const sent = base64(text);
+  assert.deepEqual(await reg.register('o', parseSchemaRequest({ schemaType: 'PROTOBUF', schema: sent }), false), { id: 1, version: 1 });
+  const stored = reg.schemaById(1).schema;
+  assert.match(stored, /^syntax = "proto3";\npackage acme\.v1;\n/);
+  // (protobufjs writes the descriptor here: relative type names, no proto3_optional flag and
+  // inclusive reserved ends, unlike protoc; the interop test covers Python's protoc-style one.)
+  for (const line of ['string id = 1;', 'map<string, int64> counts = 2;', 'oneof pay {', 'bytes token = 4;', 'double discount = 5;', 'repeated Line lines = 6;', 'Status status = 7;', 'enum Status {', 'message Line {']) {
+    assert.ok(stored.includes(line), `${line} in\n${stored}`);
+  }
+  // The same descriptor again, and the printed text itself, are the same schema.
+  assert.deepEqual(await reg.register('o', parseSchemaRequest({ schemaType: 'PROTOBUF', schema: sent }), false), { id: 1, version: 1 });
+  assert.deepEqual(await reg.register('o', parseSchemaRequest({ schemaType: 'PROTOBUF', schema: stored }), false), { id: 1, version: 1 });
+  // And compatibility applies to it: field 1 string -> int64 is refused.
+  await rejects(reg.register('o', parseSchemaRequest({ schemaType: 'PROTOBUF', schema: base64(text.replace('string id = 1', 'int64 id = 1')) }), false), 409);
+});
