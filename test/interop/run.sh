@@ -4,13 +4,14 @@
 # test/interop/*.test.ts against real lakegate processes.
 #
 #   npm run test:interop                 build, install what is missing, run every test
-#   bash test/interop/run.sh [NAME...]   run only dist/test/interop/NAME.test.js (java, python, kcat, franz)
+#   bash test/interop/run.sh [NAME...]   run only dist/test/interop/NAME.test.js (java, python, kcat, franz,
+#                                        serializers, tables-iceberg, tables-avro)
 #   bash test/interop/run.sh --install-only
 #   bash test/interop/run.sh --check-versions   (asks Maven for newer 3.9.x / 4.x kafka-clients)
 #
 # Needs: node + node_modules (npm ci) and a build (npm run build; npm run test:interop does it).
 # Installs when missing: JDK + Maven, python3-venv, kcat, Go (apt-get; root or sudo), then
-# kafka-clients (Maven), confluent-kafka (pip) and franz-go (Go modules) with their default
+# kafka-clients (Maven), confluent-kafka with its schema-registry serializers (pip) and franz-go (Go modules) with their default
 # client configuration. Anything that cannot be installed fails the run: nothing is skipped.
 #
 # Environment: INTEROP_CACHE (cache dir), INTEROP_RECORDS (records per run, default 10000),
@@ -102,11 +103,18 @@ done
 
 # --------------------------------------------------------------------------- Python
 VENV="$CACHE/venv"
+# Installed = importable at the pinned versions: confluent-kafka, its schema-registry
+# serializers (serializers.test.ts) and every pinned dependency of theirs.
 py_ok() {
-  "$VENV/bin/python" -c "import sys, importlib.metadata as m, confluent_kafka; sys.exit(0 if m.version('confluent-kafka') == '$CONFLUENT_KAFKA' else 1)" 2>/dev/null
+  "$VENV/bin/python" - "confluent-kafka==$CONFLUENT_KAFKA" $CONFLUENT_KAFKA_SR_DEPS <<'EOF' 2>/dev/null
+import sys, importlib.metadata as m
+import confluent_kafka  # noqa: F401
+import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.protobuf, confluent_kafka.schema_registry.json_schema  # noqa: F401,E401
+sys.exit(0 if all(m.version(n) == v for n, v in (p.split("==") for p in sys.argv[1:])) else 1)
+EOF
 }
 if py_ok; then
-  log "confluent-kafka $CONFLUENT_KAFKA: up to date"
+  log "confluent-kafka $CONFLUENT_KAFKA with its schema-registry serializers: up to date"
 else
   command -v python3 >/dev/null || apt_install python3 python3-venv
   if ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
@@ -118,8 +126,8 @@ else
     fi
   fi
   step pip-confluent-kafka 900 env PIP_CACHE_DIR="$CACHE/pip" "$VENV/bin/python" -m pip install \
-    --disable-pip-version-check --only-binary=confluent-kafka "confluent-kafka==$CONFLUENT_KAFKA"
-  py_ok || die "confluent-kafka $CONFLUENT_KAFKA is not importable from $VENV"
+    --disable-pip-version-check --only-binary=confluent-kafka "confluent-kafka==$CONFLUENT_KAFKA" $CONFLUENT_KAFKA_SR_DEPS
+  py_ok || die "confluent-kafka $CONFLUENT_KAFKA or its serializers ($CONFLUENT_KAFKA_SR_DEPS) are not importable from $VENV"
 fi
 
 # --------------------------------------------------------------------------- kcat
