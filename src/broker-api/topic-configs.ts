@@ -55,7 +55,7 @@ const defs: TopicConfigDef[] = [
     type: ConfigType.STRING,
     default: 'none',
     allowed: ['reject', 'dlq', 'none'],
-    doc: 'reject: a batch holding a record whose value is not schema-registry framed with an id registered under <topic>-value, or does not decode with that schema, is refused with INVALID_RECORD naming the records. dlq and none: no check at produce time (dead-letter tables do not exist yet, so dlq behaves as none for now).',
+    doc: 'reject: a batch holding a record whose value is not schema-registry framed with an id registered under <topic>-value, or does not decode with that schema, is refused with INVALID_RECORD naming the records. dlq and none: no check at produce time. With any setting, a record that cannot become a table row later lands in the topic dead-letter table (<table>_dlq).',
   },
 ];
 

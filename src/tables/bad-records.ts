@@ -1,6 +1,7 @@
 /**
- * Records that could not become rows: counted per topic and the most recent kept with their
- * offsets and reasons for the admin API (the dead-letter table arrives with governance).
+ * Records that could not become rows: counted per topic since start-up and the most recent
+ * kept with their offsets and reasons for the admin API. The records themselves (raw bytes
+ * and all) are in the topic's dead-letter table.
  */
 import type { BadRecord } from '../writer/task.js';
 
