@@ -86,8 +86,9 @@ export class ValidationPool {
       minThreads: 1,
       maxThreads: this.options.threads,
       concurrentTasksPerWorker: 1,
-      // A few bytes of Avro can claim billions of array items; with a heap limit of its own a
-      // worker that runs out dies alone (the task fails) instead of taking the process down.
+      // A heap limit of its own bounds what a check may take. It does not always save the
+      // process from a runaway allocation (V8 can abort on one), which is why the decoders
+      // refuse the inputs that could cause one (schema-registry/avro-item-width.ts).
       resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
     });
     // A worker dying outside a task is replaced by piscina; without a listener it would throw.

@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import protobuf from 'protobufjs';
 import { avroHandler } from '../schema-registry/avro.js';
+import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { protobufHandler } from '../schema-registry/protobuf.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
 import { RecordProblem, readMessageIndexes } from './wire-format.js';
@@ -34,7 +35,17 @@ function reason(err: unknown): string {
 
 function avroDecoder(schema: ResolvedSchema): ValueDecoder {
   const type = avroHandler.parse(schema);
+  if (zeroWidthItems(type)) {
+    // Decoding could exhaust the worker's heap and abort the process (avro-item-width.ts);
+    // the table writer refuses such values too, so they could never become rows.
+    return () => {
+      throw new RecordProblem('the schema has an array or map whose items take no bytes; its values are refused (a few bytes could claim billions of items)');
+    };
+  }
   return (body) => {
+    if (body.length > MAX_AVRO_VALUE_BYTES) {
+      throw new RecordProblem(`the Avro value is ${body.length} bytes, over the ${MAX_AVRO_VALUE_BYTES}-byte limit`);
+    }
     try {
       // fromBuffer refuses both a truncated payload and bytes left after the value.
       type.fromBuffer(body);

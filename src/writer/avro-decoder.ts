@@ -7,6 +7,7 @@
  */
 import avro from 'avsc';
 import { RecordProblem, readFramedValue } from '../record-validation/wire-format.js';
+import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { checkSlot, columnWriter, type ColumnWriter } from './avro-columns.js';
 import { avroColumns, avroValueSlots, columnPaths, type AvroSchemaText, type AvroSlot } from './avro-schema.js';
 import { describeError, TaskInputError } from './errors.js';
@@ -29,36 +30,8 @@ const BIGINT_LONG = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-/**
- * Decoding allocates a JS value per Avro item, and a V8 heap exhausted inside a worker aborts
- * the whole process (measured). Items take at least one byte in the schemas that can be read
- * here (see zeroWidthItems), so bounding the value's size bounds what a value can claim.
- */
-export const MAX_AVRO_VALUE_BYTES = 16 * 1024 * 1024;
-
-/** Whether values of the type take no bytes at all (null, fixed(0), records of such). */
-function zeroWidth(type: avro.Type, seen = new Set<avro.Type>()): boolean {
-  if (type.typeName === 'null') return true;
-  if (type.typeName === 'fixed') return (type as unknown as { size: number }).size === 0;
-  if (type.typeName !== 'record' && type.typeName !== 'error') return false;
-  if (seen.has(type)) return false;
-  seen.add(type);
-  return (type as unknown as { fields: Array<{ type: avro.Type }> }).fields.every((f) => zeroWidth(f.type, seen));
-}
-
-/**
- * An array or map whose items take no bytes: a few bytes of such a value can claim billions
- * of items. The reader mapping refuses these types, but an older writer version may have one.
- */
-function zeroWidthItems(type: avro.Type, seen = new Set<avro.Type>()): boolean {
-  if (seen.has(type)) return false;
-  seen.add(type);
-  const t = type as unknown as { typeName: string; itemsType?: avro.Type; valuesType?: avro.Type; types?: avro.Type[]; fields?: Array<{ type: avro.Type }> };
-  if (t.typeName === 'array') return zeroWidth(t.itemsType!) || zeroWidthItems(t.itemsType!, seen);
-  if (t.typeName === 'map') return zeroWidth(t.valuesType!) || zeroWidthItems(t.valuesType!, seen);
-  const children = t.types ?? t.fields?.map((f) => f.type) ?? [];
-  return children.some((c) => zeroWidthItems(c, seen));
-}
+/** Decoding allocates a JS value per Avro item; see schema-registry/avro-item-width.ts. */
+export { MAX_AVRO_VALUE_BYTES };
 
 /** avsc type of a schema text; references are parsed first into the same registry. */
 function parseAvro(text: AvroSchemaText): avro.Type {
