@@ -21,6 +21,16 @@ export interface TableCommit {
 }
 
 /** A table's current schema, what field ids it has used, and its properties. */
+/**
+ * Whether a failed commit certainly left the table unchanged (a refused compare-and-swap):
+ * only then may its data files be deleted at once. After any other failure, an I/O error
+ * around the swap for instance, the files may already be referenced; the start-up orphan
+ * scan removes them if they are not. Formats mark such errors with `commitNotApplied`.
+ */
+export function commitNotApplied(err: unknown): boolean {
+  return (err as { commitNotApplied?: unknown } | null)?.commitNotApplied === true;
+}
+
 export interface TableSchemaState {
   schema: RowSchema;
   /** Ids up to this one were handed out once and are never reused (Iceberg last-column-id). */

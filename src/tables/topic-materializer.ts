@@ -33,7 +33,7 @@ import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask, Val
 import type { AvroValueSchemas } from './avro-value-schemas.js';
 import { BadRecordLog } from './bad-records.js';
 import type { DeadLetterTableRef, DeadLetterTables } from './dead-letter-tables.js';
-import type { TableFormatWriter } from './table-writer.js';
+import { commitNotApplied, type TableFormatWriter } from './table-writer.js';
 import { rowSchema, type TopicTableSettings } from './topic-table-settings.js';
 
 /** Largest byte range one worker task reads (whole batches; a larger batch still goes whole). */
@@ -295,8 +295,8 @@ export class TopicMaterializer {
     try {
       await this.table.commit({ files, offsets, rowCount, schema: work.schema });
     } catch (err) {
-      // Not referenced by any snapshot: remove now rather than at the next start.
-      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      // Refused: no snapshot references them, remove now rather than at the next start.
+      if (commitNotApplied(err)) await Promise.all(files.map((f) => rm(f.path, { force: true })));
       throw err;
     }
     for (const t of targets) {
@@ -327,7 +327,9 @@ export class TopicMaterializer {
       this.deadLetterTable ??= await this.deadLetters!.tables.create(this.deadLetters!.ref);
       await this.deadLetterTable.commit({ files: deadLetterFiles, offsets, rowCount });
     } catch (err) {
-      await Promise.all([...deadLetterFiles, ...mainFiles].map((f) => rm(f.path, { force: true })));
+      // The main files were never offered; the dead letters only if the swap was refused.
+      await Promise.all(mainFiles.map((f) => rm(f.path, { force: true })));
+      if (commitNotApplied(err)) await Promise.all(deadLetterFiles.map((f) => rm(f.path, { force: true })));
       throw err;
     }
     for (const [p, last] of offsets) this.deadLettersCommitted[p] = last;

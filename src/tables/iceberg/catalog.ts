@@ -26,6 +26,8 @@ export interface IcebergCatalog {
 }
 
 export class CommitConflictError extends Error {
+  /** The swap was refused: the table is unchanged (see tables/table-writer.ts). */
+  readonly commitNotApplied = true;
   constructor(message: string) {
     super(message);
     this.name = 'CommitConflictError';

@@ -41,6 +41,8 @@ import { fromIcebergField, fromIcebergSchema, leafFields } from './schema.js';
 import { appendSummary, committedOffsets, mergeOffsets } from './snapshot.js';
 
 export class OffsetConflictError extends Error {
+  /** Refused before any swap: the table is unchanged (see tables/table-writer.ts). */
+  readonly commitNotApplied = true;
   constructor(message: string) {
     super(message);
     this.name = 'OffsetConflictError';

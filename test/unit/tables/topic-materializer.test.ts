@@ -13,15 +13,16 @@ import { Broker } from '../../../src/broker-api/broker.js';
 import { resolveConfig } from '../../../src/config.js';
 import { readRecordBatchHeader } from '../../../src/protocol/records/batch-header.js';
 import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
-import { IcebergTableWriter } from '../../../src/tables/iceberg/committer.js';
+import { CommitConflictError } from '../../../src/tables/iceberg/catalog.js';
+import { IcebergTableWriter, OffsetConflictError } from '../../../src/tables/iceberg/committer.js';
 import { LocalIcebergCatalog } from '../../../src/tables/iceberg/local-catalog.js';
-import type { TableCommit, TableFormatWriter } from '../../../src/tables/table-writer.js';
+import { commitNotApplied, type TableCommit, type TableFormatWriter } from '../../../src/tables/table-writer.js';
 import { TopicMaterializer } from '../../../src/tables/topic-materializer.js';
 import { rowSchema, tableSettings } from '../../../src/tables/topic-table-settings.js';
 import { WriterPool } from '../../../src/writer/pool.js';
 import { readRows } from '../writer/support.js';
 
-/** The real table, with the first commit slowed down and the second one failing. */
+/** The real table, with the first commit slowed down and the second one refused. */
 class FaultyCommits implements TableFormatWriter {
   readonly format = 'iceberg' as const;
   commitsTried = 0;
@@ -58,7 +59,8 @@ class FaultyCommits implements TableFormatWriter {
       if (n === 1) await new Promise((r) => setTimeout(r, 400)); // the next cycle materializes meanwhile
       if (n === 2) {
         this.overlapped = commit.files.some((f) => statSync(f.path).mtimeMs < this.firstCommitDoneAt);
-        throw new Error('injected commit failure');
+        // A refused swap (the table is unchanged), so the cycle's files may go at once.
+        throw Object.assign(new Error('injected commit failure'), { commitNotApplied: true });
       }
       await this.inner.commit(commit);
     } finally {
@@ -123,4 +125,11 @@ test('pipelined cycles: a slow commit overlaps the next cycle, a failed one is r
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('only a refused commit counts as not applied: after any other failure the files may be referenced', () => {
+  assert.equal(commitNotApplied(new CommitConflictError('swap refused')), true);
+  assert.equal(commitNotApplied(new OffsetConflictError('offsets already committed')), true);
+  assert.equal(commitNotApplied(new Error('EIO after the swap')), false);
+  assert.equal(commitNotApplied(undefined), false);
 });
