@@ -10,11 +10,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import kafkajs from 'kafkajs';
 import { removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
+import { createTopic, kafkaClient, type KafkaClient } from '../support/kafka-client.js';
 import { readIcebergTable, readPlainRows, waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
 
-const { Kafka, logLevel } = kafkajs;
 const started: LakegateProcess[] = [];
 
 after(async () => {
@@ -89,25 +88,18 @@ function avroPayload(o: ReturnType<typeof order>, extra: Record<string, unknown>
   return { ...rest, amount: decimalBytes(amountUnscaled), ...extra };
 }
 
-async function serve(): Promise<{ server: LakegateProcess; kafka: InstanceType<typeof Kafka>; registry: SchemaRegistry }> {
+async function serve(): Promise<{ server: LakegateProcess; kafka: KafkaClient; registry: SchemaRegistry }> {
   const server = await startLakegate();
   started.push(server);
-  const kafka = new Kafka({ clientId: 'avro-table', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+  const kafka = kafkaClient(server.port);
   return { server, kafka, registry: new SchemaRegistry({ host: `http://127.0.0.1:${server.httpPort}` }) };
-}
-
-async function createTopic(kafka: InstanceType<typeof Kafka>, topic: string, configs: Record<string, string> = {}) {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
-  await admin.disconnect();
 }
 
 test('Avro records sent through the Confluent client become typed Iceberg columns holding the sent values', async () => {
   const { server, kafka, registry } = await serve();
   const { id: v1 } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(orderV1) }, { subject: 'orders-value' });
   // value.format is left at its default, auto: the subject exists, so the table is Avro.
-  await createTopic(kafka, 'orders', { 'table.commit.interval.ms': '100' });
+  await createTopic(kafka, 'orders', 1, { 'table.commit.interval.ms': '100' });
   const producer = kafka.producer();
   await producer.connect();
   const sent = Array.from({ length: 50 }, (_, i) => order(i));
@@ -171,7 +163,7 @@ test('Avro records sent through the Confluent client become typed Iceberg column
 test('a compatible new version evolves the table: new schema and field id, no rewrite, old rows null, v1 records take the default', async () => {
   const { server, kafka, registry } = await serve();
   const { id: v1 } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(orderV1) }, { subject: 'evolving-value' });
-  await createTopic(kafka, 'evolving', { 'value.format': 'avro', 'table.commit.interval.ms': '100' });
+  await createTopic(kafka, 'evolving', 1, { 'value.format': 'avro', 'table.commit.interval.ms': '100' });
   const producer = kafka.producer();
   await producer.connect();
   const send = async (id: number, payloads: Array<Record<string, unknown>>) =>
@@ -216,8 +208,8 @@ test('a compatible new version evolves the table: new schema and field id, no re
 test('after a restart the table keeps its schema and field ids, and new rows land beside the old ones', async () => {
   const first = await serve();
   const { id: v1 } = await first.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(orderV1) }, { subject: 'kept-value' });
-  await createTopic(first.kafka, 'kept', { 'table.commit.interval.ms': '100' });
-  const produce = async (kafka: InstanceType<typeof Kafka>, registry: SchemaRegistry, from: number) => {
+  await createTopic(first.kafka, 'kept', 1, { 'table.commit.interval.ms': '100' });
+  const produce = async (kafka: KafkaClient, registry: SchemaRegistry, from: number) => {
     const producer = kafka.producer();
     await producer.connect();
     const messages = await Promise.all([0, 1, 2].map(async (k) => ({ value: await registry.encode(v1, avroPayload(order(from + k))) })));
@@ -231,7 +223,7 @@ test('after a restart the table keeps its schema and field ids, and new rows lan
 
   const server = await startLakegate({ dataDir: first.server.dataDir });
   started.push(server);
-  const kafka = new Kafka({ clientId: 'avro-table', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+  const kafka = kafkaClient(server.port);
   await produce(kafka, new SchemaRegistry({ host: `http://127.0.0.1:${server.httpPort}` }), 3);
   await waitForTableCaughtUp(server.httpPort, 'kept');
   const table = await readIcebergTable(server.httpPort, 'kept');

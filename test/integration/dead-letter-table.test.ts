@@ -11,9 +11,10 @@ import assert from 'node:assert/strict';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
 import { freshDataDir, removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
+import { createTopic, kafkaClient } from '../support/kafka-client.js';
 import { readIcebergTable, waitForTableCaughtUp, type TableRow } from '../support/iceberg-table-reader.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 const started: LakegateProcess[] = [];
 const dirs: string[] = [];
 
@@ -27,17 +28,6 @@ async function serve(dataDir?: string, port?: number): Promise<LakegateProcess> 
   started.push(server);
   if (!dataDir) dirs.push(server.dataDir);
   return server;
-}
-
-function client(port: number, retries = 5) {
-  return new Kafka({ clientId: 'dead-letters', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50, maxRetryTime: 500 }, connectionTimeout: 1000 });
-}
-
-async function createTopic(port: number, topic: string, partitions: number, configs: Record<string, string>) {
-  const admin = client(port).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
-  await admin.disconnect();
 }
 
 interface AdminStatus {
@@ -67,8 +57,8 @@ test('Avro: unframed, unknown-id and truncated values land in the dead-letter ta
   const server = await serve();
   const registry = new SchemaRegistry({ host: `http://127.0.0.1:${server.httpPort}` });
   const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(payment) }, { subject: 'payments-value' });
-  await createTopic(server.port, 'payments', 1, { 'table.commit.interval.ms': '100' });
-  const producer = client(server.port).producer();
+  await createTopic(kafkaClient(server.port), 'payments', 1, { 'table.commit.interval.ms': '100' });
+  const producer = kafkaClient(server.port).producer();
   await producer.connect();
   const good = new Map<number, string>();
   const bad = new Map<number, { value: Buffer; schemaId: number | null; reason: RegExp }>();
@@ -117,9 +107,9 @@ test('Avro: unframed, unknown-id and truncated values land in the dead-letter ta
 
 test('JSON: non-JSON values are dead letters; a topic without bad records gets no dead-letter table', async () => {
   const server = await serve();
-  await createTopic(server.port, 'events', 1, { 'value.format': 'json', 'value.json.columns': 'n:long', 'table.commit.interval.ms': '100' });
-  await createTopic(server.port, 'clean', 1, { 'value.format': 'json', 'table.commit.interval.ms': '100' });
-  const producer = client(server.port).producer();
+  await createTopic(kafkaClient(server.port), 'events', 1, { 'value.format': 'json', 'value.json.columns': 'n:long', 'table.commit.interval.ms': '100' });
+  await createTopic(kafkaClient(server.port), 'clean', 1, { 'value.format': 'json', 'table.commit.interval.ms': '100' });
+  const producer = kafkaClient(server.port).producer();
   await producer.connect();
   const values = Array.from({ length: 30 }, (_, i) => (i % 7 === 2 ? Buffer.from([0x7b, 0xff, i]) : i % 7 === 4 ? Buffer.from(`<xml n="${i}"/>`) : Buffer.from(JSON.stringify({ n: i }))));
   for (const [i, value] of values.entries()) await producer.send({ topic: 'events', acks: -1, messages: [{ key: `k${i}`, value }] });
@@ -150,8 +140,8 @@ test('kill -9 three times: every acknowledged record is exactly once in the main
   dirs.push(dataDir);
   let server = await serve(dataDir);
   const port = server.port;
-  await createTopic(port, 'crashy', 2, { 'value.format': 'json', 'table.commit.interval.ms': '150' });
-  const producer = client(port, 100).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await createTopic(kafkaClient(port), 'crashy', 2, { 'value.format': 'json', 'table.commit.interval.ms': '150' });
+  const producer = kafkaClient(port, 100).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const acked = new Set<string>();
   let kills = 0;

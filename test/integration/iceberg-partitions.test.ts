@@ -6,11 +6,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import kafkajs from 'kafkajs';
 import { removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
+import { createTopic, kafkaClient } from '../support/kafka-client.js';
 import { readIcebergTable, waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
 
-const { Kafka, logLevel } = kafkajs;
 const servers: LakegateProcess[] = [];
 
 after(async () => {
@@ -20,26 +19,12 @@ after(async () => {
   }
 });
 
-function client(port: number) {
-  return new Kafka({ clientId: 'iceberg-partitions-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
-}
-
-async function createTopic(port: number, topic: string, partitions: number, configs: Record<string, string>): Promise<void> {
-  const admin = client(port).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 test('identity partitions: manifest values, spec, directories and rows agree', async () => {
   const server = await startLakegate({});
   servers.push(server);
-  await createTopic(server.port, 'by_region', 2, { 'value.format': 'json', 'value.json.columns': 'region:string,n:long', 'table.partition.by': 'identity:region' });
-  await createTopic(server.port, 'by_kafka', 3, { 'value.format': 'json', 'table.partition.by': 'identity' });
-  const producer = client(server.port).producer();
+  await createTopic(kafkaClient(server.port, 0), 'by_region', 2, { 'value.format': 'json', 'value.json.columns': 'region:string,n:long', 'table.partition.by': 'identity:region' });
+  await createTopic(kafkaClient(server.port, 0), 'by_kafka', 3, { 'value.format': 'json', 'table.partition.by': 'identity' });
+  const producer = kafkaClient(server.port, 0).producer();
   await producer.connect();
   const regions = ['eu', 'us', 'ap south', null];
   const messages = Array.from({ length: 400 }, (_, n) => {
@@ -87,9 +72,9 @@ test('identity partitions: manifest values, spec, directories and rows agree', a
 test('an unknown partition transform is refused when the topic is created', async () => {
   const server = await startLakegate({});
   servers.push(server);
-  await assert.rejects(createTopic(server.port, 'weekly', 1, { 'table.partition.by': 'week' }), (err: { errors?: Array<{ type?: string }> }) => {
+  await assert.rejects(createTopic(kafkaClient(server.port, 0), 'weekly', 1, { 'table.partition.by': 'week' }), (err: { errors?: Array<{ type?: string }> }) => {
     assert.equal(err.errors?.[0]?.type, 'INVALID_CONFIG');
     return true;
   });
-  await createTopic(server.port, 'daily', 1, { 'table.partition.by': 'day' });
+  await createTopic(kafkaClient(server.port, 0), 'daily', 1, { 'table.partition.by': 'day' });
 });

@@ -10,9 +10,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { removeDir, freshDataDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
+import { createTopic, kafkaClient } from '../support/kafka-client.js';
 import { readIcebergTable, waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
 
-const { Kafka, logLevel, Partitioners, CompressionTypes } = kafkajs;
+const { Partitioners, CompressionTypes } = kafkajs;
 
 const started: LakegateProcess[] = [];
 const dirs: string[] = [];
@@ -29,21 +30,10 @@ async function serve(dataDir?: string, port?: number): Promise<LakegateProcess> 
   return s;
 }
 
-function client(port: number, retries = 5) {
-  return new Kafka({ clientId: 'iceberg-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50, maxRetryTime: 500 }, connectionTimeout: 1000 });
-}
-
-async function createTopic(port: number, topic: string, partitions: number, configs: Record<string, string>) {
-  const admin = client(port).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
-  await admin.disconnect();
-}
-
 test('200k JSON records from kafkajs become exactly 200k rows with their offsets and values', async () => {
   const server = await serve();
-  await createTopic(server.port, 'orders', 4, { 'value.format': 'json', 'value.json.columns': 'id:long,customer:string,amount:double' });
-  const producer = client(server.port).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await createTopic(kafkaClient(server.port), 'orders', 4, { 'value.format': 'json', 'value.json.columns': 'id:long,customer:string,amount:double' });
+  const producer = kafkaClient(server.port).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const sent = new Map<string, { value: string; ts: number; id: number; customer: string; amount: number }>();
   const base = Date.now() - 3_600_000 * 3; // spans several hour partitions
@@ -95,8 +85,8 @@ test('200k JSON records from kafkajs become exactly 200k rows with their offsets
 
 test('records that are not JSON are reported with their offsets while good ones keep flowing', async () => {
   const server = await serve();
-  await createTopic(server.port, 'mixed', 1, { 'value.format': 'json', 'value.json.columns': 'n:long' });
-  const producer = client(server.port).producer();
+  await createTopic(kafkaClient(server.port), 'mixed', 1, { 'value.format': 'json', 'value.json.columns': 'n:long' });
+  const producer = kafkaClient(server.port).producer();
   await producer.connect();
   const bad = new Map<number, string>();
   const good: string[] = [];
@@ -141,8 +131,8 @@ test('kill -9 five times during produce and materialization: every acknowledged 
   dirs.push(dataDir);
   let server = await serve(dataDir);
   const port = server.port;
-  await createTopic(port, 'crashy', 2, { 'value.format': 'json', 'table.commit.interval.ms': '200' });
-  const producer = client(port, 100).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await createTopic(kafkaClient(port), 'crashy', 2, { 'value.format': 'json', 'table.commit.interval.ms': '200' });
+  const producer = kafkaClient(port, 100).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const acked = new Set<string>();
   let kills = 0;

@@ -17,35 +17,25 @@ import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { icebergDeadLetterTables } from '../../../src/tables/iceberg/dead-letter-tables.js';
 import { IcebergTableWriter } from '../../../src/tables/iceberg/committer.js';
 import { LocalIcebergCatalog } from '../../../src/tables/iceberg/local-catalog.js';
-import type { TableCommit, TableFormatWriter } from '../../../src/tables/table-writer.js';
+import type { TableCommit } from '../../../src/tables/table-writer.js';
+import { DelegatingTableWriter } from './delegating-table.js';
 import { TopicMaterializer, type DeadLetterSetup } from '../../../src/tables/topic-materializer.js';
 import { rowSchema, tableSettings } from '../../../src/tables/topic-table-settings.js';
 import { WriterPool } from '../../../src/writer/pool.js';
 import { readRows } from '../writer/support.js';
 
 /** The real main table, whose first `failures` commits throw (after the dead letters committed). */
-class FailingCommits implements TableFormatWriter {
-  readonly format = 'iceberg' as const;
+class FailingCommits extends DelegatingTableWriter {
   tried = 0;
   constructor(
-    readonly inner: IcebergTableWriter,
+    inner: IcebergTableWriter,
     private readonly failures: number,
-  ) {}
-  get name(): string {
-    return this.inner.name;
+  ) {
+    super(inner);
   }
-  get dataDir(): string {
-    return this.inner.dataDir;
-  }
-  committedOffsets(): Promise<Map<number, bigint>> {
-    return this.inner.committedOffsets();
-  }
-  referencedDataFiles(): Promise<Set<string>> {
-    return this.inner.referencedDataFiles();
-  }
-  async commit(commit: TableCommit): Promise<void> {
+  override async commit(commit: TableCommit): Promise<void> {
     if (++this.tried <= this.failures) throw new Error('injected main commit failure');
-    await this.inner.commit(commit);
+    await super.commit(commit);
   }
 }
 

@@ -16,15 +16,15 @@ import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { CommitConflictError } from '../../../src/tables/iceberg/catalog.js';
 import { IcebergTableWriter, OffsetConflictError } from '../../../src/tables/iceberg/committer.js';
 import { LocalIcebergCatalog } from '../../../src/tables/iceberg/local-catalog.js';
-import { commitNotApplied, type TableCommit, type TableFormatWriter } from '../../../src/tables/table-writer.js';
+import { commitNotApplied, type TableCommit } from '../../../src/tables/table-writer.js';
+import { DelegatingTableWriter } from './delegating-table.js';
 import { TopicMaterializer } from '../../../src/tables/topic-materializer.js';
 import { rowSchema, tableSettings } from '../../../src/tables/topic-table-settings.js';
 import { WriterPool } from '../../../src/writer/pool.js';
 import { readRows } from '../writer/support.js';
 
 /** The real table, with the first commit slowed down and the second one refused. */
-class FaultyCommits implements TableFormatWriter {
-  readonly format = 'iceberg' as const;
+class FaultyCommits extends DelegatingTableWriter {
   commitsTried = 0;
   /** Commits running at once: must never exceed one. */
   concurrent = 0;
@@ -33,25 +33,7 @@ class FaultyCommits implements TableFormatWriter {
   /** Whether a later cycle's files were written while the first commit was still running. */
   overlapped = false;
 
-  constructor(private readonly inner: IcebergTableWriter) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get dataDir(): string {
-    return this.inner.dataDir;
-  }
-
-  committedOffsets(): Promise<Map<number, bigint>> {
-    return this.inner.committedOffsets();
-  }
-
-  referencedDataFiles(): Promise<Set<string>> {
-    return this.inner.referencedDataFiles();
-  }
-
-  async commit(commit: TableCommit): Promise<void> {
+  override async commit(commit: TableCommit): Promise<void> {
     const n = ++this.commitsTried;
     this.concurrent++;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -62,7 +44,7 @@ class FaultyCommits implements TableFormatWriter {
         // A refused swap (the table is unchanged), so the cycle's files may go at once.
         throw Object.assign(new Error('injected commit failure'), { commitNotApplied: true });
       }
-      await this.inner.commit(commit);
+      await super.commit(commit);
     } finally {
       this.concurrent--;
       if (n === 1) this.firstCommitDoneAt = Date.now();
