@@ -79,10 +79,8 @@ export class FrameReader {
   /** Stops reading and gives back the partial frame's memory; frames handed out stay valid until released. */
   stop(): void {
     this.stopped = true;
-    this.start = this.end = 0;
     this.need = -1;
-    this.slab?.retire();
-    this.slab = null;
+    this.dropSlab();
   }
 
   private cut(): void {
