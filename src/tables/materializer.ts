@@ -6,7 +6,8 @@
 import type { Broker, TopicRuntime } from '../broker-api/broker.js';
 import { logger } from '../logger.js';
 import type { SchemaStore } from '../schema-registry/store.js';
-import { avroRowSchema, AvroValueSchemas, valueSubject } from './avro-value-schemas.js';
+import { typedRowSchema, TypedValueSchemas, valueSubject } from './typed-value-schemas.js';
+import { isTypedValueFormat, TYPED_FORMATS, valueFormatOf } from '../writer/typed-formats.js';
 import type { RowSchema } from '../writer/schema.js';
 import { systemColumns } from '../writer/schema.js';
 import type { ValueFormat } from '../writer/task.js';
@@ -108,16 +109,20 @@ export class Materializer {
     try {
       const name = this.names.nameFor(runtime.topic);
       const subject = valueSubject(runtime.topic.name);
-      const latest = this.schemaStore && (configured.valueFormat === 'auto' || configured.valueFormat === 'avro') ? await AvroValueSchemas.latestAvro(this.schemaStore, subject) : undefined;
-      let valueFormat: ValueFormat = configured.valueFormat === 'auto' ? (latest ? 'avro' : 'raw') : configured.valueFormat;
-      if (valueFormat === 'avro' && !latest) throw new Error(`value.format=avro needs an Avro schema under subject ${subject}`);
+      const wantsSchema = configured.valueFormat === 'auto' || isTypedValueFormat(configured.valueFormat);
+      const latest = this.schemaStore && wantsSchema ? await TypedValueSchemas.latest(this.schemaStore, subject) : undefined;
+      let valueFormat: ValueFormat = configured.valueFormat === 'auto' ? (latest ? valueFormatOf(latest.text.schemaType) : 'raw') : configured.valueFormat;
+      if (isTypedValueFormat(valueFormat)) {
+        const wanted = TYPED_FORMATS[valueFormat]!.schemaType;
+        if (latest?.text.schemaType !== wanted) throw new Error(`value.format=${valueFormat} needs a ${wanted} schema as the latest version of subject ${subject}${latest ? ` (it is ${latest.text.schemaType})` : ''}`);
+      }
       let schema = rowSchema({ ...configured, valueFormat });
-      if (latest && valueFormat === 'avro') {
+      if (latest && isTypedValueFormat(valueFormat)) {
         try {
-          schema = { ...avroRowSchema(latest.text, { schemaId: 0, columns: systemColumns() }, 0), schemaId: 0 };
+          schema = { ...typedRowSchema(valueFormat, latest.text, { schemaId: 0, columns: systemColumns() }, 0), schemaId: 0 };
         } catch (err) {
-          if (configured.valueFormat === 'avro') throw err;
-          logger.warn({ topic: runtime.topic.name, err }, `the Avro schema of ${subject} cannot be columns; value.format=auto falls back to raw`);
+          if (configured.valueFormat !== 'auto') throw err;
+          logger.warn({ topic: runtime.topic.name, err }, `the ${latest.text.schemaType} schema of ${subject} cannot be columns; value.format=auto falls back to raw`);
           valueFormat = 'raw';
           schema = rowSchema({ ...configured, valueFormat });
         }
@@ -127,16 +132,16 @@ export class Materializer {
       const state = await table.currentSchema?.();
       // auto keeps the format the table was created with (tables from before the property: raw).
       if (configured.valueFormat === 'auto' && state) valueFormat = (state.properties[VALUE_FORMAT_PROPERTY] as ValueFormat | undefined) ?? 'raw';
-      let avro: AvroValueSchemas | undefined;
-      if (valueFormat === 'avro') {
-        if (!this.schemaStore || !state) throw new Error('value.format=avro needs a schema registry and a table format that keeps a schema');
-        avro = await AvroValueSchemas.open(this.schemaStore, subject, state);
+      let typed: TypedValueSchemas | undefined;
+      if (isTypedValueFormat(valueFormat)) {
+        if (!this.schemaStore || !state) throw new Error(`value.format=${valueFormat} needs a schema registry and a table format that keeps a schema`);
+        typed = await TypedValueSchemas.open(this.schemaStore, subject, valueFormat, state);
       }
       const deadLetters = this.deadLetterTables && {
         tables: this.deadLetterTables,
         ref: { namespace: TABLE_NAMESPACE, name: this.names.deadLetterNameFor(runtime.topic), topic: runtime },
       };
-      const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, avro, deadLetters);
+      const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, typed, deadLetters);
       await m.start();
       this.running.set(runtime.topic.name, m);
       logger.info({ topic: runtime.topic.name, table: table.name, format: table.format, valueFormat }, 'materializing topic');

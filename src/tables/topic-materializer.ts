@@ -30,7 +30,8 @@ import type { WriterPool } from '../writer/pool.js';
 import type { RowSchema } from '../writer/schema.js';
 import { deadLetterSchema } from '../writer/dead-letters.js';
 import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask, ValueFormat } from '../writer/task.js';
-import type { AvroValueSchemas } from './avro-value-schemas.js';
+import type { TypedValueSchemas } from './typed-value-schemas.js';
+import { isTypedValueFormat } from '../writer/typed-formats.js';
 import { BadRecordLog } from './bad-records.js';
 import type { DeadLetterTableRef, DeadLetterTables } from './dead-letter-tables.js';
 import { commitNotApplied, type TableFormatWriter } from './table-writer.js';
@@ -113,13 +114,15 @@ export class TopicMaterializer {
     readonly table: TableFormatWriter,
     private readonly settings: TopicTableSettings,
     private readonly pool: WriterPool,
-    /** The topic's Avro schemas, for value format avro. */
-    private readonly avro?: AvroValueSchemas,
+    /** The topic's registered schemas, for a schema-backed value format. */
+    private readonly typed?: TypedValueSchemas,
     /** Without it, records that cannot be rows are only reported (badRecords). */
     private readonly deadLetters?: DeadLetterSetup,
   ) {
     if (settings.valueFormat === 'auto') throw new Error(`topic ${runtime.topic.name}: value.format=auto must be resolved before materializing`);
-    if ((settings.valueFormat === 'avro') !== (avro !== undefined)) throw new Error(`topic ${runtime.topic.name}: Avro schemas go with value.format=avro, and only with it`);
+    if ((typed?.format ?? settings.valueFormat) !== settings.valueFormat || isTypedValueFormat(settings.valueFormat) !== (typed !== undefined)) {
+      throw new Error(`topic ${runtime.topic.name}: registered schemas go with a schema-backed value.format, and only with one (value.format=${settings.valueFormat})`);
+    }
   }
 
   get topic(): string {
@@ -265,13 +268,13 @@ export class TopicMaterializer {
     if (!backlog) this.pendingSinceMs = null;
     if (tasks.length === 0) return null;
     let schema: RowSchema | undefined;
-    if (this.avro) {
+    if (this.typed) {
       // After the ranges are fixed: every record in them was produced after its schema id was
       // registered, so the ids they carry are all known now.
-      await this.avro.refresh();
-      schema = this.avro.schema;
-      const avro = this.avro.taskSchemas();
-      for (const task of tasks) Object.assign(task, { schema, avro });
+      await this.typed.refresh();
+      schema = this.typed.schema;
+      const typed = this.typed.taskSchemas();
+      for (const task of tasks) Object.assign(task, { schema, typed });
     }
     const startedAt = Date.now();
     const results = await Promise.all(tasks.map((t) => this.runTask(t)));
@@ -341,8 +344,8 @@ export class TopicMaterializer {
     const tasks: MaterializeTask[] = [];
     let from = this.planned[partition];
     let planned = 0;
-    // Avro tasks get the cycle's schema once the ranges are planned (materializeNext).
-    const schema = this.avro?.schema ?? rowSchema(this.settings);
+    // Typed tasks get the cycle's schema once the ranges are planned (materializeNext).
+    const schema = this.typed?.schema ?? rowSchema(this.settings);
     // A remainder of the budget too small for a worthwhile file waits for the next cycle.
     while (planned === 0 || budget - planned >= MIN_TASK_BYTES) {
       const range = await log.locate(from, Math.min(MAX_TASK_BYTES, budget - planned));

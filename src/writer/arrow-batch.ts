@@ -94,8 +94,8 @@ function columnData(plan: ColumnPlan, index: number, field: Field, block: RowBlo
       return bytesData(field.type, block.values);
     case 'null':
       return nullData(field.type, block.rows);
-    case 'avro':
-      return block.avro[source.index].toData(field.type);
+    case 'typed':
+      return block.typed[source.index].toData(field.type);
     case 'json': {
       const buffer = block.json[source.index];
       if (buffer.kind === 'bytes') return bytesData(field.type, buffer.column);

@@ -12,8 +12,8 @@ export type ColumnSource =
   | { kind: 'value'; type: 'binary' | 'string' }
   /** index into the task's jsonColumns */
   | { kind: 'json'; index: number }
-  /** index into the Avro reader schema's value columns */
-  | { kind: 'avro'; index: number }
+  /** index into the value columns of the typed reader schema's Avro image */
+  | { kind: 'typed'; index: number }
   /** In the table schema but fed by nothing any more (e.g. a dropped JSON field): all null. */
   | { kind: 'null' };
 
@@ -65,18 +65,18 @@ function primitiveOf(column: Column): PrimitiveColumnType | undefined {
   return column.type.kind === 'primitive' ? column.type.type : undefined;
 }
 
-/** avroColumns: the value columns an avro task's reader schema fills (AvroValueDecoder.bind). */
+/** avroColumns: the value columns a typed task's reader schema fills (TypedValueDecoder.bind). */
 export function planColumns(task: MaterializeTask, avroColumns: Column[] = []): ColumnPlan {
   const expectedSystem = new Map(systemColumns().map((c) => [c.id, c]));
   const jsonById = new Map<number, number>();
   if (task.valueFormat === 'json') task.jsonColumns.forEach((spec, index) => jsonById.set(spec.fieldId, index));
   else if (task.jsonColumns.length > 0) throw new TaskInputError(`jsonColumns given for value format '${task.valueFormat}'`);
   const avroById = new Map<number, number>();
-  if (task.valueFormat === 'avro') avroColumns.forEach((c, index) => avroById.set(c.id, index));
+  if (task.typed) avroColumns.forEach((c, index) => avroById.set(c.id, index));
 
   const leftovers = task.schema.columns.filter((c) => !SYSTEM_SOURCES.has(c.id) && !jsonById.has(c.id) && !avroById.has(c.id));
   // An Avro table keeps no raw value column: its values are the typed columns.
-  const valueColumn = task.valueFormat === 'avro' ? undefined : (leftovers.find((c) => c.name === 'value') ?? (leftovers.length === 1 ? leftovers[0] : undefined));
+  const valueColumn = task.typed ? undefined : (leftovers.find((c) => c.name === 'value') ?? (leftovers.length === 1 ? leftovers[0] : undefined));
   if (task.valueFormat === 'raw' && !valueColumn) {
     throw new TaskInputError(`raw value format needs a value column; schema ${task.schema.schemaId} has none`);
   }
@@ -105,7 +105,7 @@ export function planColumns(task: MaterializeTask, avroColumns: Column[] = []): 
       if (!sameType(column.type, avroColumns[avroIndex].type)) {
         throw new TaskInputError(`column ${column.name} (id ${column.id}) is ${JSON.stringify(column.type)} in the schema but the Avro reader schema makes it ${JSON.stringify(avroColumns[avroIndex].type)}`);
       }
-      return { column, source: { kind: 'avro', index: avroIndex } };
+      return { column, source: { kind: 'typed', index: avroIndex } };
     }
     if (column === valueColumn) {
       const type = primitiveOf(column);

@@ -10,7 +10,6 @@ import { BatchAttributes, readRecordBatchHeader } from '../protocol/records/batc
 import { decodeRecordBatch, type KafkaRecord } from '../protocol/records/records.js';
 import { arrowSchema } from './arrow-schema.js';
 import { deadLetterPlan, wireSchemaId } from './dead-letters.js';
-import { AvroValueDecoder } from './avro-decoder.js';
 import { planColumns } from './column-plan.js';
 import { writeDataFile, type DataFileContext } from './data-file.js';
 import { describeError, TaskInputError } from './errors.js';
@@ -20,7 +19,9 @@ import { RecordConverter } from './record-converter.js';
 import { fitsInt64 } from './temporal.js';
 import { releaseBlock, RowBlock } from './row-block.js';
 import { DEFAULT_READ_CHUNK, readBatchRange, type SegmentBatch } from './segment-range.js';
-import type { BadRecord, DataFileResult, JsonColumnSpec, MaterializeResult, MaterializeTask, PartitionValue } from './task.js';
+import { TypedValueDecoder } from './typed-value-decoder.js';
+import { isTypedValueFormat } from './typed-formats.js';
+import type { BadRecord, DataFileResult, JsonColumnSpec, MaterializeResult, MaterializeTask, PartitionValue, TypedValueFormat } from './task.js';
 
 export interface MaterializeOptions {
   /**
@@ -56,7 +57,7 @@ class TaskRun {
   previousLast: bigint | undefined;
   pendingCorrupt: CorruptBatch | undefined;
   private readonly converter: RecordConverter;
-  private readonly avro: AvroValueDecoder | undefined;
+  private readonly typed: TypedValueDecoder | undefined;
   private readonly ctx: DataFileContext;
   private readonly maxFileBytes: number;
   private readonly maxOpenBlocks: number;
@@ -65,27 +66,27 @@ class TaskRun {
   /** The dead-letter file's writer context and its open block (task.deadLetters only). */
   private readonly deadLetterCtx: DataFileContext | undefined;
   private deadLetterBlock: RowBlock | undefined;
-  private readonly isAvro: boolean;
+  private readonly isTyped: boolean;
 
   constructor(
     readonly task: MaterializeTask,
     options: MaterializeOptions,
   ) {
-    if ((task.valueFormat === 'avro') !== (task.avro !== undefined)) throw new TaskInputError('Avro schemas go with value format avro, and only with it');
-    this.avro = task.avro ? new AvroValueDecoder(task.avro) : undefined;
-    const plan = planColumns(task, this.avro?.bind(task));
+    this.isTyped = isTypedValueFormat(task.valueFormat);
+    if (this.isTyped !== (task.typed !== undefined)) throw new TaskInputError(`schemas go with a schema-backed value format, and only with one (value format ${task.valueFormat})`);
+    this.typed = task.typed ? new TypedValueDecoder(task.valueFormat as TypedValueFormat, task.typed) : undefined;
+    const plan = planColumns(task, this.typed?.bind(task));
     this.ctx = { task, plan, arrowSchema: arrowSchema(task.schema), rowGroupSize: task.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE };
-    this.converter = new RecordConverter(task, plan, this.avro);
+    this.converter = new RecordConverter(task, plan, this.typed);
     this.partitionOf = rowPartitioner(task, plan);
     const column = identityColumnName(task.partitionBy);
     this.partitionColumnType = plan.jsonColumns.find((c) => c.name === column)?.type;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.maxOpenBlocks = options.maxOpenBlocks ?? DEFAULT_MAX_OPEN_BLOCKS;
     this.lastOffset = task.fromOffset - 1n;
-    this.isAvro = task.valueFormat === 'avro';
     if (task.deadLetters) {
       const { schema, outputDir } = task.deadLetters;
-      const dlqTask: MaterializeTask = { ...task, schema, outputDir, valueFormat: 'raw', jsonColumns: [], avro: undefined, partitionBy: 'none', deadLetters: undefined };
+      const dlqTask: MaterializeTask = { ...task, schema, outputDir, valueFormat: 'raw', jsonColumns: [], typed: undefined, partitionBy: 'none', deadLetters: undefined };
       // Raw values can be large and are never filtered on: no Parquet min/max for them.
       this.deadLetterCtx = { task: dlqTask, plan: deadLetterPlan(schema), arrowSchema: arrowSchema(schema), rowGroupSize: this.ctx.rowGroupSize, noStatisticsColumns: ['value'] };
     }
@@ -114,7 +115,7 @@ class TaskRun {
     // The timestamp column is required: one out of range for micros (itself a reason) is 0.
     const micros = fitsInt64((record?.timestamp ?? batchTimestampMs ?? 0n) * 1000n) ?? 0n;
     const value = record?.value ?? null;
-    const schemaId = this.isAvro ? wireSchemaId(value) : null;
+    const schemaId = this.isTyped ? wireSchemaId(value) : null;
     block.append(offset, micros, record?.key ?? null, record?.headers ?? [], value, [schemaId, reason]);
     // Bounded like table files: past the bound the dead letters so far become a file.
     if (block.estimatedBytes >= this.maxFileBytes) await this.flushDeadLetters();
@@ -148,11 +149,11 @@ class TaskRun {
       let block = this.blocks.get(partitionValue);
       if (!block) {
         if (this.blocks.size >= this.maxOpenBlocks) await this.flush(this.largestBlock());
-        block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns, this.avro, this.ctx.plan.hasValue);
+        block = new RowBlock(partitionValue, this.ctx.plan.jsonColumns, this.typed, this.ctx.plan.hasValue);
         this.blocks.set(partitionValue, block);
       }
       const before = block.estimatedBytes;
-      block.append(record.offset, converter.timestampMicros, record.key, record.headers, record.value, converter.json, converter.avroRow);
+      block.append(record.offset, converter.timestampMicros, record.key, record.headers, record.value, converter.json, converter.typedRow);
       this.openBytes += block.estimatedBytes - before;
       if (block.estimatedBytes >= this.maxFileBytes) await this.flush(block);
       else if (this.openBytes >= this.maxFileBytes) await this.flush(this.largestBlock());

@@ -7,21 +7,21 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { KafkaRecord } from '../protocol/records/records.js';
-import type { AvroValueDecoder } from './avro-decoder.js';
 import type { ColumnPlan } from './column-plan.js';
 import { describeError } from './errors.js';
 import { convertJsonField, FieldError, type JsonScalar } from './json-fields.js';
 import { JsonKind, JsonScanner, jsonScalarAt } from './json-scan.js';
 import { fitsInt64 } from './temporal.js';
 import type { JsonColumnSpec, MaterializeTask } from './task.js';
+import type { TypedValueDecoder } from './typed-value-decoder.js';
 
 export class RecordConverter {
   /** Typed JSON values of the last record converted, in jsonColumns order. */
   readonly json: JsonScalar[];
   /** Micros of the last record converted. */
   timestampMicros = 0n;
-  /** The Avro value columns' values of the last record converted (avro tasks). */
-  avroRow: unknown[] | undefined;
+  /** The typed value columns' values of the last record converted (schema-backed formats). */
+  typedRow: unknown[] | undefined;
   private readonly specs: JsonColumnSpec[];
   private readonly required: boolean[];
   private readonly isJson: boolean;
@@ -32,7 +32,7 @@ export class RecordConverter {
   constructor(
     task: MaterializeTask,
     plan: ColumnPlan,
-    private readonly avro?: AvroValueDecoder,
+    private readonly typed?: TypedValueDecoder,
   ) {
     this.specs = plan.jsonColumns;
     this.json = this.specs.map(() => null);
@@ -50,11 +50,11 @@ export class RecordConverter {
     if (micros === undefined) return `timestamp ${record.timestamp} ms is out of range for microseconds`;
     this.timestampMicros = micros;
     const { value } = record;
-    if (this.avro) {
-      if (value === null) return 'value is null (a tombstone); an Avro topic needs a value';
-      const row = this.avro.decode(value);
+    if (this.typed) {
+      if (value === null) return `value is null (a tombstone); a ${this.typed.formatName} topic needs a value`;
+      const row = this.typed.decode(value);
       if (typeof row === 'string') return row;
-      this.avroRow = row;
+      this.typedRow = row;
       return undefined;
     }
     if (value === null) {

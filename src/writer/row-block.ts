@@ -5,7 +5,7 @@
  * memory one Parquet write needs.
  */
 import { pushSlot, type ColumnWriter } from './avro-columns.js';
-import type { AvroValueDecoder } from './avro-decoder.js';
+import type { TypedValueDecoder } from './typed-value-decoder.js';
 import { BytesColumn, FixedColumn } from './column-buffers.js';
 import type { JsonScalar } from './json-fields.js';
 import type { JsonColumnSpec, PartitionValue } from './task.js';
@@ -56,18 +56,18 @@ export class RowBlock {
   readonly headerValues = new BytesColumn();
   readonly values = new BytesColumn();
   readonly json: JsonColumnBuffer[];
-  /** The Avro value columns' writers (avro tasks), in the decoder's column order. */
-  readonly avro: ColumnWriter[];
+  /** The typed value columns' writers (schema-backed formats), in the decoder's column order. */
+  readonly typed: ColumnWriter[];
 
   constructor(
     readonly partitionValue: PartitionValue,
     jsonColumns: JsonColumnSpec[],
-    private readonly avroDecoder?: AvroValueDecoder,
-    /** Whether a raw or JSON value column needs the value bytes (an Avro table has none). */
+    private readonly typedDecoder?: TypedValueDecoder,
+    /** Whether a raw or JSON value column needs the value bytes (a typed table has none). */
     private readonly keepValue = true,
   ) {
     this.json = jsonColumns.map(jsonBuffer);
-    this.avro = avroDecoder?.writers() ?? [];
+    this.typed = typedDecoder?.writers() ?? [];
     this.headerOffsets.push(0);
   }
 
@@ -78,7 +78,7 @@ export class RowBlock {
     headers: HeaderInput[],
     value: Uint8Array | null,
     json: JsonScalar[],
-    avroRow?: unknown[],
+    typedRow?: unknown[],
   ): void {
     if (this.rows === 0 || offset < this.minOffset) this.minOffset = offset;
     if (this.rows === 0 || offset > this.maxOffset) this.maxOffset = offset;
@@ -106,9 +106,9 @@ export class RowBlock {
       bytes += value.length;
     } else this.values.pushNull();
     for (let i = 0; i < this.json.length; i++) bytes += pushJson(this.json[i], json[i]);
-    if (avroRow && this.avroDecoder) {
-      const { slots } = this.avroDecoder;
-      for (let i = 0; i < this.avro.length; i++) pushSlot(this.avro[i], slots[i], avroRow[i]);
+    if (typedRow && this.typedDecoder) {
+      const { slots } = this.typedDecoder;
+      for (let i = 0; i < this.typed.length; i++) pushSlot(this.typed[i], slots[i], typedRow[i]);
     }
     this.estimatedBytes += bytes;
     this.rows++;
@@ -119,7 +119,7 @@ export class RowBlock {
 export function releaseBlock(block: RowBlock): void {
   for (const column of [block.keys, block.headerKeys, block.headerValues, block.values]) column.release();
   for (const buffer of block.json) if (buffer.kind === 'bytes') buffer.column.release();
-  for (const writer of block.avro) writer.release();
+  for (const writer of block.typed) writer.release();
 }
 
 function pushJson(buffer: JsonColumnBuffer, value: JsonScalar): number {

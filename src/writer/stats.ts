@@ -140,8 +140,8 @@ export function computeStats(plan: ColumnPlan, block: RowBlock, kafkaPartition: 
         // Nested all-null columns have no leaf values to count.
         if (column.type.kind === 'primitive') out[column.id] = { valueCount: rows, nullCount: rows };
         break;
-      case 'avro':
-        block.avro[source.index].stats(out);
+      case 'typed':
+        block.typed[source.index].stats(out);
         break;
       case 'json': {
         const buffer = block.json[source.index];

@@ -4,18 +4,20 @@
  * bytes copied through the event loop; the worker writes the data files itself too and
  * returns only their descriptions and statistics.
  */
-import type { AvroSchemaText } from './avro-schema.js';
 import type { RowSchema } from './schema.js';
+import type { SchemaText } from './typed-format.js';
 
-export type ValueFormat = 'raw' | 'json' | 'avro';
+/** Schema-registry framed values decoded into typed columns (writer/typed-formats.ts). */
+export type TypedValueFormat = 'avro' | 'protobuf' | 'jsonschema';
+export type ValueFormat = 'raw' | 'json' | TypedValueFormat;
 
 /**
- * The Avro schemas of an avro task: the table's reader schema and every writer schema a
- * record may name (the subject's versions), as texts by schema id.
+ * The schemas of a typed task: the table's reader schema and every writer schema a record
+ * may name (the subject's versions), as texts by schema id.
  */
-export interface AvroTaskSchemas {
+export interface TypedTaskSchemas {
   readerSchemaId: number;
-  schemas: Record<number, AvroSchemaText>;
+  schemas: Record<number, SchemaText>;
 }
 
 /** A typed column filled from a top-level field of each JSON value (topic config). */
@@ -54,8 +56,8 @@ export interface MaterializeTask {
   schema: RowSchema;
   valueFormat: ValueFormat;
   jsonColumns: JsonColumnSpec[];
-  /** Present exactly when valueFormat is avro. */
-  avro?: AvroTaskSchemas;
+  /** Present exactly when valueFormat is a TypedValueFormat. */
+  typed?: TypedTaskSchemas;
   partitionBy: PartitionTransform;
   /** Directory the worker writes its Parquet files into (created if missing). */
   outputDir: string;

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import avro from 'avsc';
-import { avroRowSchema } from '../../../src/tables/avro-value-schemas.js';
+import { avroRowSchema } from '../../../src/tables/typed-value-schemas.js';
 import { materialize } from '../../../src/writer/materialize.js';
 import { systemColumns } from '../../../src/writer/schema.js';
 import { fieldIds, readRows, task, tempDir, writeSegment } from './support.js';
@@ -46,7 +46,7 @@ const reading = (i: number) => ({ n: i, price: dec(i * 101 - 300), at: 1_700_000
 
 test('avro: typed nested columns with field ids and stats; versions resolve to the reader; bad records are reported', async () => {
   const dir = tempDir();
-  const text = (s: unknown) => ({ schema: JSON.stringify(s), references: [] });
+  const text = (s: unknown) => ({ schemaType: 'AVRO' as const, schema: JSON.stringify(s), references: [] });
   const schema = avroRowSchema(text(v2), { schemaId: 0, columns: systemColumns() }, 0);
   const values: Array<Buffer | null> = [
     /* 0 */ frame(1, t1.toBuffer(reading(0))),
@@ -62,7 +62,7 @@ test('avro: typed nested columns with field ids and stats; versions resolve to t
   ];
   const segment = writeSegment(dir, [{ baseOffset: 0n, records: values.map((value, i) => ({ value, timestamp: 1_700_000_000_000n + BigInt(i) })) }]);
   const result = await materialize(
-    task(segment, `${dir}/out`, { valueFormat: 'avro', schema, avro: { readerSchemaId: 2, schemas: { 1: text(v1), 2: text(v2), 3: text(v0) } } }),
+    task(segment, `${dir}/out`, { valueFormat: 'avro', schema, typed: { readerSchemaId: 2, schemas: { 1: text(v1), 2: text(v2), 3: text(v0) } } }),
   );
   const bad = new Map(result.badRecords.map((b) => [Number(b.offset), b.reason]));
   assert.deepEqual([...bad.keys()], [2, 3, 4, 5, 6, 7, 9]);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avroRowSchema, canPromote, schemaText } from '../../../src/tables/avro-value-schemas.js';
+import { avroRowSchema, canPromote, schemaText, typedRowSchema } from '../../../src/tables/typed-value-schemas.js';
 import { fromIcebergSchema, toIcebergSchema } from '../../../src/tables/iceberg/schema.js';
 import { avroColumns, avroValueSlots, type AvroSchemaText } from '../../../src/writer/avro-schema.js';
 import { type Column, maxFieldId, type RowSchema, systemColumns } from '../../../src/writer/schema.js';
@@ -161,7 +161,9 @@ test('named types from referenced schemas resolve in the referencing schema', ()
   const payment = { type: 'record', name: 'Payment', namespace: 'acme', fields: [{ name: 'amount', type: 'acme.common.Money' }, { name: 'fee', type: ['null', 'acme.common.Money'], default: null }] };
   const dep: ResolvedSchema = { schemaType: 'AVRO', schema: JSON.stringify(money), references: [], dependencies: new Map() };
   const resolved: ResolvedSchema = { schemaType: 'AVRO', schema: JSON.stringify(payment), references: [{ name: 'acme.common.Money', subject: 'money', version: 1 }], dependencies: new Map([['acme.common.Money', dep]]) };
-  const schema = avroRowSchema(schemaText(resolved), empty, 0);
+  const text = schemaText(resolved);
+  assert.deepEqual(text.references, [{ name: 'acme.common.Money', schema: JSON.stringify(money) }]);
+  const schema = typedRowSchema('avro', text, empty, 0);
   for (const name of ['amount', 'fee']) {
     const t = byName(schema, name).type as { kind: string; fields: Column[] };
     assert.equal(t.kind, 'struct');

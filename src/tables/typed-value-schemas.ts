@@ -1,9 +1,10 @@
 /**
- * The Avro schemas of one topic's table, kept on the event loop and looked at once per
- * commit cycle (never per record): the subject's versions (writer schemas, by id) and the
- * reader schema the table's columns come from (the subject's latest version).
+ * The registered schemas of one typed topic's table (Avro, Protobuf or JSON Schema), kept on
+ * the event loop and looked at once per commit cycle (never per record): the subject's
+ * versions (writer schemas, by id) and the reader schema the table's columns come from (the
+ * subject's latest version), seen through its format's Avro image (writer/typed-format.ts).
  *
- * Field ids are stable: a path (see writer/avro-schema.ts) keeps the id the table's current
+ * Field ids are stable: a path of the image (see writer/avro-schema.ts) keeps the id the table's current
  * schema gives it as long as its type stays the same or is a promotion Iceberg allows (int ->
  * long, float -> double, a wider decimal of the same scale); a new path, or a type Iceberg
  * cannot change into, gets the next id past the table's last-column-id. The table's own
@@ -15,7 +16,9 @@ import type { ResolvedSchema } from '../schema-registry/types.js';
 import { avroColumns, avroValueSlots, columnPaths, type AvroSchemaText, type FieldIds } from '../writer/avro-schema.js';
 import { sameType } from '../writer/column-plan.js';
 import { type Column, decimalParams, FIRST_VALUE_FIELD_ID, maxFieldId, type RowSchema, systemColumns } from '../writer/schema.js';
-import type { AvroTaskSchemas } from '../writer/task.js';
+import type { TypedTaskSchemas, TypedValueFormat } from '../writer/task.js';
+import type { RegistrySchemaType, SchemaText } from '../writer/typed-format.js';
+import { TYPED_FORMATS, typedFormat } from '../writer/typed-formats.js';
 import type { TableSchemaState } from './table-writer.js';
 
 /** TopicNameStrategy: the subject of a topic's values. */
@@ -54,71 +57,90 @@ export function avroRowSchema(reader: AvroSchemaText, previous: RowSchema, lastC
   return { schemaId: same ? previous.schemaId : previous.schemaId + 1, columns };
 }
 
-/** A resolved schema as texts: its references' first, dependencies before dependents. */
-export function schemaText(resolved: ResolvedSchema): AvroSchemaText {
-  const references: string[] = [];
+/**
+ * A resolved schema as a SchemaText: its references flattened, dependencies before
+ * dependents, each under the name it is referenced by.
+ */
+export function schemaText(resolved: ResolvedSchema): SchemaText {
+  const references: SchemaText['references'] = [];
   const done = new Set<ResolvedSchema>();
   const visit = (s: ResolvedSchema) => {
-    for (const dep of s.dependencies.values()) {
+    for (const [name, dep] of s.dependencies) {
       if (done.has(dep)) continue;
       done.add(dep);
       visit(dep);
-      references.push(dep.schema);
+      references.push({ name, schema: dep.schema });
     }
   };
   visit(resolved);
-  return { schema: resolved.schema, references };
+  return { schemaType: resolved.schemaType, schema: resolved.schema, references };
 }
 
-export class AvroValueSchemas {
-  private readonly texts = new Map<number, AvroSchemaText>();
+/** The table schema for a typed format's reader schema on top of the table's previous schema. */
+export function typedRowSchema(format: TypedValueFormat, reader: SchemaText, previous: RowSchema, lastColumnId: number): RowSchema {
+  return avroRowSchema(typedFormat(format).avroImage(reader), previous, lastColumnId);
+}
+
+export interface LatestSchema {
+  id: number;
+  version: number;
+  text: SchemaText;
+}
+
+export class TypedValueSchemas {
+  private readonly texts = new Map<number, SchemaText>();
   private readerVersion = 0;
   private readerSchemaId = -1;
+  private readonly schemaType: RegistrySchemaType;
 
   private constructor(
     private readonly store: SchemaStore,
     readonly subject: string,
+    readonly format: TypedValueFormat,
     /** The schema data files are written with; ahead of the table's until the next commit. */
     public schema: RowSchema,
     private lastColumnId: number,
-  ) {}
+  ) {
+    this.schemaType = TYPED_FORMATS[format]!.schemaType;
+  }
 
-  /** The subject's latest version when it is an Avro schema, as text. */
-  static async latestAvro(store: SchemaStore, subject: string): Promise<{ id: number; version: number; text: AvroSchemaText } | undefined> {
+  /** The subject's latest version (of any schema type), as text. */
+  static async latest(store: SchemaStore, subject: string): Promise<LatestSchema | undefined> {
     const latest = await store.getVersion(subject, 'latest');
-    if (!latest || latest.schema.schemaType !== 'AVRO') return undefined;
+    if (!latest) return undefined;
     return { id: latest.id, version: latest.version, text: schemaText(await store.resolve(latest.schema)) };
   }
 
-  /** Throws when the subject has no Avro schema or its latest version cannot be columns. */
-  static async open(store: SchemaStore, subject: string, table: TableSchemaState): Promise<AvroValueSchemas> {
-    const schemas = new AvroValueSchemas(store, subject, table.schema, table.lastColumnId);
+  /** Throws when the subject has no schema of the format or its latest version cannot be columns. */
+  static async open(store: SchemaStore, subject: string, format: TypedValueFormat, table: TableSchemaState): Promise<TypedValueSchemas> {
+    const schemas = new TypedValueSchemas(store, subject, format, table.schema, table.lastColumnId);
     await schemas.refresh();
-    if (schemas.readerSchemaId < 0) throw new Error(`subject ${subject} has no Avro schema`);
+    if (schemas.readerSchemaId < 0) throw new Error(`subject ${subject} has no ${schemas.schemaType} schema`);
     return schemas;
   }
 
   /**
    * Takes in versions registered since the last look. A newer latest version becomes the
    * reader schema (the table schema evolves with the next commit); one that cannot be
-   * columns (e.g. a recursive type) leaves the reader as it was, and the error is thrown
-   * only when there is no reader at all.
+   * columns (e.g. a recursive type) or is of another schema type leaves the reader as it
+   * was, and the error is thrown only when there is no reader at all.
    */
   async refresh(): Promise<void> {
     for (const id of await this.store.subjectSchemaIds(this.subject)) {
       if (this.texts.has(id)) continue;
       const stored = await this.store.getById(id);
-      if (stored?.schemaType === 'AVRO') this.texts.set(id, schemaText(await this.store.resolve(stored)));
+      if (stored?.schemaType === this.schemaType) this.texts.set(id, schemaText(await this.store.resolve(stored)));
     }
-    const latest = await AvroValueSchemas.latestAvro(this.store, this.subject);
+    const latest = await TypedValueSchemas.latest(this.store, this.subject);
     if (!latest || latest.version <= this.readerVersion) return;
-    this.texts.set(latest.id, latest.text);
     let next: RowSchema;
     try {
-      next = avroRowSchema(latest.text, this.schema, this.lastColumnId);
+      if (latest.text.schemaType !== this.schemaType) throw new Error(`it is a ${latest.text.schemaType} schema; the table decodes ${this.schemaType}`);
+      this.texts.set(latest.id, latest.text);
+      next = typedRowSchema(this.format, latest.text, this.schema, this.lastColumnId);
     } catch (err) {
       if (this.readerSchemaId < 0) throw err;
-      logger.warn({ subject: this.subject, version: latest.version, err }, 'the latest Avro schema cannot be columns; the table keeps its schema');
+      logger.warn({ subject: this.subject, version: latest.version, err }, 'the latest schema cannot be the table\'s columns; the table keeps its schema');
       this.readerVersion = latest.version; // said once, not every cycle
       return;
     }
@@ -129,7 +151,7 @@ export class AvroValueSchemas {
   }
 
   /** What a worker task needs: the reader schema's id and every writer schema's text. */
-  taskSchemas(): AvroTaskSchemas {
+  taskSchemas(): TypedTaskSchemas {
     return { readerSchemaId: this.readerSchemaId, schemas: Object.fromEntries(this.texts) };
   }
 }

@@ -1,0 +1,90 @@
+/**
+ * Avro as a TypedFormat: its image is itself, and values are decoded with avsc. Each writer
+ * schema id gets an avsc resolver to the reader schema on first use, so a record written with
+ * any compatible version decodes into the reader's shape (added fields take their defaults,
+ * int widens to long, float to double).
+ */
+import avro from 'avsc';
+import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
+import type { AvroSchemaText } from './avro-schema.js';
+import { describeError } from './errors.js';
+import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
+
+type Resolver = ReturnType<avro.Type['createResolver']>;
+
+/** longs as bigint over the full 64-bit range (avsc's default refuses values above 2^53). */
+const BIGINT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
+  toJSON: (n: bigint) => (Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()),
+  isValid: (n: unknown) => typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n,
+  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+
+function imageOf(text: SchemaText): AvroSchemaText {
+  return { schema: text.schema, references: text.references.map((r) => r.schema) };
+}
+
+/** avsc type of a schema text; references are parsed first into the same registry. */
+function parseAvro(text: AvroSchemaText): avro.Type {
+  const registry: Record<string, avro.Type> = { long: BIGINT_LONG };
+  const options = { registry, wrapUnions: true } as const;
+  for (const reference of text.references) avro.Type.forSchema(JSON.parse(reference) as avro.Schema, options);
+  return avro.Type.forSchema(JSON.parse(text.schema) as avro.Schema, options);
+}
+
+class AvroBodyReader implements FramedBodyReader {
+  private readonly reader: avro.Type;
+  private readonly resolvers = new Map<number, Resolver | BodyProblem>();
+
+  constructor(
+    private readonly readerSchemaId: number,
+    private readonly schemas: Record<number, SchemaText>,
+  ) {
+    this.reader = parseAvro(imageOf(schemas[readerSchemaId]));
+  }
+
+  private resolver(schemaId: number): Resolver | BodyProblem {
+    let resolver = this.resolvers.get(schemaId);
+    if (resolver === undefined) {
+      const text = this.schemas[schemaId];
+      if (!text) resolver = new BodyProblem(`schema id ${schemaId} is not a version of the topic's subject`);
+      else if (text.schemaType !== 'AVRO') resolver = new BodyProblem(`schema id ${schemaId} is a ${text.schemaType} schema, not Avro`);
+      else {
+        try {
+          const writer = parseAvro(imageOf(text));
+          resolver = zeroWidthItems(writer)
+            ? new BodyProblem(`schema ${schemaId} has an array or map whose items take no bytes; its values are not decoded (a few bytes could claim billions of items)`)
+            : this.reader.createResolver(writer);
+        } catch (err) {
+          resolver = new BodyProblem(`schema ${schemaId} cannot be read as the table's schema ${this.readerSchemaId}: ${describeError(err, 300)}`);
+        }
+      }
+      this.resolvers.set(schemaId, resolver);
+    }
+    return resolver;
+  }
+
+  read(schemaId: number, body: Buffer): unknown {
+    if (body.length > MAX_AVRO_VALUE_BYTES) return new BodyProblem(`Avro value of ${body.length} bytes is larger than the ${MAX_AVRO_VALUE_BYTES} bytes lakegate decodes`);
+    const resolver = this.resolver(schemaId);
+    if (resolver instanceof BodyProblem) return resolver;
+    try {
+      // Refuses truncated payloads and bytes left after the value.
+      return this.reader.fromBuffer(body, resolver, false);
+    } catch (err) {
+      return new BodyProblem(`value does not decode as Avro: ${describeError(err, 300)}`);
+    }
+  }
+}
+
+export const avroFormat: TypedFormat = {
+  avroImage: imageOf,
+  bodyReader: (readerSchemaId, schemas) => new AvroBodyReader(readerSchemaId, schemas),
+};
