@@ -37,8 +37,8 @@ const defs: TopicConfigDef[] = [
     name: 'value.format',
     type: ConfigType.STRING,
     default: 'auto',
-    allowed: ['auto', 'raw', 'json', 'avro'],
-    doc: 'auto: avro when the subject <topic>-value has an Avro schema when the table is created, else raw (an existing table keeps the format it was created with); raw: a binary value column; json: a string column holding the UTF-8 JSON document, plus value.json.columns; avro: schema-registry framed Avro values decoded into typed columns.',
+    allowed: ['auto', 'raw', 'json', 'avro', 'protobuf', 'jsonschema'],
+    doc: 'auto: the format of the latest schema of the subject <topic>-value (avro, protobuf or jsonschema) when the table is created, else raw (an existing table keeps the format it was created with); raw: a binary value column; json: a string column holding the UTF-8 JSON document, plus value.json.columns; avro, protobuf, jsonschema: schema-registry framed values decoded into typed columns.',
   },
   {
     name: 'value.json.columns',
@@ -53,9 +53,9 @@ const defs: TopicConfigDef[] = [
   {
     name: 'validation',
     type: ConfigType.STRING,
-    default: 'none',
+    default: 'dlq',
     allowed: ['reject', 'dlq', 'none'],
-    doc: 'reject: a batch holding a record whose value is not schema-registry framed with an id registered under <topic>-value, or does not decode with that schema, is refused with INVALID_RECORD naming the records. dlq and none: no check at produce time. With any setting, a record that cannot become a table row later lands in the topic dead-letter table (<table>_dlq).',
+    doc: 'reject: a batch holding a record whose value is not schema-registry framed with an id registered under <topic>-value, or does not decode with that schema, is refused with INVALID_RECORD naming the records. dlq (the default): every record is acknowledged and logged, and one that cannot become a table row lands in the topic dead-letter table (<table>_dlq) with its reason. none: no check at produce time either; such records still land in the dead-letter table, as nothing may vanish.',
   },
 ];
 
