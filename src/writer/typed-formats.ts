@@ -3,11 +3,15 @@
  * schemaType, each with its TypedFormat.
  */
 import { avroFormat } from './avro-format.js';
+import { jsonSchemaFormat } from './json-schema-format.js';
+import { protobufFormat } from './protobuf-format.js';
 import type { TypedValueFormat } from './task.js';
 import type { RegistrySchemaType, TypedFormat } from './typed-format.js';
 
-export const TYPED_FORMATS: Partial<Record<TypedValueFormat, { schemaType: RegistrySchemaType; format: TypedFormat }>> = {
+export const TYPED_FORMATS: Record<TypedValueFormat, { schemaType: RegistrySchemaType; format: TypedFormat }> = {
   avro: { schemaType: 'AVRO', format: avroFormat },
+  protobuf: { schemaType: 'PROTOBUF', format: protobufFormat },
+  jsonschema: { schemaType: 'JSON', format: jsonSchemaFormat },
 };
 
 export function isTypedValueFormat(format: string): format is TypedValueFormat {
