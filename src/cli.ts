@@ -41,6 +41,7 @@ const SERVE_FLAGS = [
   'fsync-interval-ms',
   'warehouse-dir',
   'writer-threads',
+  'schema-registry-url',
 ] as const;
 
 async function serve(argv: string[]): Promise<void> {

@@ -30,6 +30,11 @@ export interface LakegateConfig {
   warehouseDir: string;
   /** Worker threads turning log ranges into Parquet (0: cores - 1, at least 1). */
   writerThreads: number;
+  /**
+   * An external Confluent-compatible schema registry (http[s]://host:port); empty: the
+   * built-in one, served on the HTTP port.
+   */
+  schemaRegistryUrl: string;
 }
 
 export const DEFAULT_CONFIG: LakegateConfig = {
@@ -48,6 +53,7 @@ export const DEFAULT_CONFIG: LakegateConfig = {
   fsyncIntervalMs: 1000,
   warehouseDir: '',
   writerThreads: 0,
+  schemaRegistryUrl: '',
 };
 
 /** Settings that can be given by file, environment and flag: [file key, env var, flag]. */
@@ -122,6 +128,14 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     parse: parseNonNegativeInt,
     help: 'worker threads that write Parquet (default: cores - 1, at least 1)',
   },
+  {
+    key: 'schemaRegistryUrl',
+    file: 'schema.registry.url',
+    env: 'LAKEGATE_SCHEMA_REGISTRY_URL',
+    flag: 'schema-registry-url',
+    parse: parseRegistryUrl,
+    help: 'an external Confluent-compatible schema registry (http[s]://host:port) instead of the built-in one, which is then not served',
+  },
 ];
 
 /** Broker keys that set a default for a topic config, Kafka style. */
@@ -169,6 +183,19 @@ function parseBool(v: string): boolean {
 function parseFsync(v: string): FsyncPolicy {
   if (v === 'before-ack' || v === 'interval' || v === 'os') return v;
   throw new ConfigError(`log.fsync must be before-ack, interval or os, not ${v}`);
+}
+
+function parseRegistryUrl(v: string): string {
+  if (v === '') return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`schema.registry.url is not a URL: ${v}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`schema.registry.url must be an http or https URL, not ${v}`);
+  if (url.search || url.hash) throw new ConfigError(`schema.registry.url must not have a query or fragment: ${v}`);
+  return v;
 }
 
 /** Java-properties style (key=value, # comments) or JSON, by the file's extension. */

@@ -14,6 +14,8 @@ import { logger } from './logger.js';
 import { ValidationPool } from './record-validation/validation-pool.js';
 import { LogJournal } from './schema-registry/log-journal.js';
 import { SchemaRegistry } from './schema-registry/registry.js';
+import { RemoteSchemaStore } from './schema-registry/remote-store.js';
+import type { SchemaStore } from './schema-registry/store.js';
 import { icebergDeadLetterTables, IcebergTableWriter, LocalIcebergCatalog } from './tables/iceberg/index.js';
 import { Materializer, type OpenTable } from './tables/materializer.js';
 import { WriterPool } from './writer/pool.js';
@@ -35,13 +37,15 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
   });
   const openIceberg: OpenTable = ({ namespace, name, topic, settings, schema, properties }) =>
     IcebergTableWriter.open({ catalog, namespace, table: name, topic: topic.topic.name, schema, partitionBy: settings.partitionBy, properties });
-  // Before the materializer: Avro topics' tables take their columns from it.
-  const schemaRegistry = await SchemaRegistry.open(new LogJournal(broker));
-  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'), schemaRegistry, icebergDeadLetterTables(catalog));
+  // Before the materializer: Avro topics' tables take their columns from it. With an
+  // external registry, the built-in one is neither opened (no _schemas topic) nor served.
+  const schemaRegistry = config.schemaRegistryUrl ? undefined : await SchemaRegistry.open(new LogJournal(broker));
+  const schemaStore: SchemaStore = schemaRegistry ?? (await openRemoteStore(config.schemaRegistryUrl));
+  const materializer = new Materializer(broker, pool, openIceberg, path.join(config.dataDir, 'meta'), schemaStore, icebergDeadLetterTables(catalog));
   await materializer.start();
 
   // Its worker threads start only when a validation=reject topic receives a batch.
-  const validationPool = new ValidationPool(schemaRegistry);
+  const validationPool = new ValidationPool(schemaStore);
   broker.recordValidator = validationPool;
   const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry });
   const httpPort = await startHttp(http, config.host, config.httpPort);
@@ -57,6 +61,7 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
       warehouseDir: config.warehouseDir,
       fsync: config.fsync,
       writerThreads: pool.size,
+      schemaRegistry: schemaRegistry ? 'built-in' : (schemaStore as RemoteSchemaStore).url,
     },
     `lakegate ready kafka=${config.host}:${kafkaPort} http=${config.host}:${httpPort}`,
   );
@@ -78,4 +83,20 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
       return closing;
     },
   };
+}
+
+/**
+ * The external registry's store. Asked once for its subjects so a wrong URL shows in the log
+ * at start; lakegate starts either way (the registry may come up later: topics that need it
+ * are retried).
+ */
+async function openRemoteStore(url: string): Promise<RemoteSchemaStore> {
+  const store = new RemoteSchemaStore(url);
+  try {
+    await store.probe();
+    logger.info({ url: store.url }, 'using an external schema registry');
+  } catch (err) {
+    logger.warn({ url: store.url, err }, 'the external schema registry does not answer yet; topics that need it wait for it');
+  }
+  return store;
 }

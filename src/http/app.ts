@@ -19,7 +19,10 @@ import { schemaRegistryPlugin } from './schema-registry.js';
 export interface HttpDeps {
   catalog: IcebergCatalog;
   admin: AdminSource;
-  /** The built-in Confluent-compatible schema registry, served at the root (/subjects, /schemas, ...). */
+  /**
+   * The built-in Confluent-compatible schema registry, served at the root (/subjects, /schemas,
+   * ...). Absent with --schema-registry-url: those paths then answer 404.
+   */
   schemaRegistry?: SchemaRegistry;
   /** Defaults to the process logger (src/logger.ts) with component=http. */
   logger?: FastifyBaseLogger;

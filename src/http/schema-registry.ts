@@ -7,6 +7,7 @@
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../schema-registry/errors.js';
+import { protoTextToDescriptor } from '../schema-registry/protobuf-descriptor.js';
 import type { SchemaRegistry } from '../schema-registry/registry.js';
 import {
   checkSubjectName,
@@ -45,6 +46,16 @@ function schemaFields(s: StoredSchema): Record<string, unknown> {
 
 function versionBody(v: SchemaVersionInfo): Record<string, unknown> {
   return { subject: v.subject, version: v.version, id: v.id, ...schemaFields(v.schema) };
+}
+
+/**
+ * `?format=serialized`: a Protobuf schema as Confluent serves it to its Protobuf
+ * deserializers, the base64 of its FileDescriptorProto; any other schema (and any other
+ * format, `resolved` included) as stored.
+ */
+async function formatted(registry: SchemaRegistry, s: StoredSchema, format: string | undefined): Promise<StoredSchema> {
+  if (format !== 'serialized' || s.schemaType !== 'PROTOBUF') return s;
+  return { ...s, schema: protoTextToDescriptor(await registry.resolve(s)) };
 }
 
 function errorBody(errorCode: number, message: string): string {
@@ -92,9 +103,11 @@ export const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOption
       .allVersions({ prefix: req.query.subjectPrefix ?? '', includeDeleted: flag(req.query.deleted), latestOnly: flag(req.query.latestOnly) })
       .map(versionBody),
   );
-  app.get<{ Params: IdParams }>('/schemas/ids/:id', async (req) => schemaFields(registry.schemaById(parseSchemaId(req.params.id))));
-  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', async (req, reply) =>
-    reply.send(registry.schemaById(parseSchemaId(req.params.id)).schema),
+  app.get<{ Params: IdParams; Querystring: Query }>('/schemas/ids/:id', async (req) =>
+    schemaFields(await formatted(registry, registry.schemaById(parseSchemaId(req.params.id)), req.query.format)),
+  );
+  app.get<{ Params: IdParams; Querystring: Query }>('/schemas/ids/:id/schema', async (req, reply) =>
+    reply.send((await formatted(registry, registry.schemaById(parseSchemaId(req.params.id)), req.query.format)).schema),
   );
   app.get<{ Params: IdParams; Querystring: Query }>('/schemas/ids/:id/subjects', async (req) => [
     ...new Set(registry.versionsOfId(parseSchemaId(req.params.id), flag(req.query.deleted)).map((v) => v.subject)),
@@ -112,23 +125,24 @@ export const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOption
     const { id } = await registry.register(subjectOf(req.params), parseSchemaRequest(req.body), flag(req.query.normalize));
     return { id };
   });
-  app.post<{ Params: SubjectParams; Querystring: Query }>('/subjects/:subject', async (req) =>
-    versionBody(
-      registry.lookup(subjectOf(req.params), parseSchemaRequest(req.body), {
-        normalize: flag(req.query.normalize),
-        includeDeleted: flag(req.query.deleted),
-      }),
-    ),
-  );
+  app.post<{ Params: SubjectParams; Querystring: Query }>('/subjects/:subject', async (req) => {
+    const found = registry.lookup(subjectOf(req.params), parseSchemaRequest(req.body), {
+      normalize: flag(req.query.normalize),
+      includeDeleted: flag(req.query.deleted),
+    });
+    return versionBody({ ...found, schema: await formatted(registry, found.schema, req.query.format) });
+  });
   app.delete<{ Params: SubjectParams; Querystring: Query }>('/subjects/:subject', async (req) =>
     registry.deleteSubject(subjectOf(req.params), flag(req.query.permanent)),
   );
-  app.get<{ Params: VersionParams; Querystring: Query }>('/subjects/:subject/versions/:version', async (req) =>
-    versionBody(registry.version(subjectOf(req.params), parseVersion(req.params.version), flag(req.query.deleted))),
-  );
-  app.get<{ Params: VersionParams; Querystring: Query }>('/subjects/:subject/versions/:version/schema', async (req, reply) =>
-    reply.send(registry.version(subjectOf(req.params), parseVersion(req.params.version), flag(req.query.deleted)).schema.schema),
-  );
+  app.get<{ Params: VersionParams; Querystring: Query }>('/subjects/:subject/versions/:version', async (req) => {
+    const found = registry.version(subjectOf(req.params), parseVersion(req.params.version), flag(req.query.deleted));
+    return versionBody({ ...found, schema: await formatted(registry, found.schema, req.query.format) });
+  });
+  app.get<{ Params: VersionParams; Querystring: Query }>('/subjects/:subject/versions/:version/schema', async (req, reply) => {
+    const found = registry.version(subjectOf(req.params), parseVersion(req.params.version), flag(req.query.deleted));
+    return reply.send((await formatted(registry, found.schema, req.query.format)).schema);
+  });
   app.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/referencedby', async (req) =>
     registry.referencedBy(subjectOf(req.params), parseVersion(req.params.version)),
   );

@@ -11,7 +11,9 @@
  * (uninterpreted options), which lakegate's checks do not look at.
  */
 import { createRequire } from 'node:module';
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
+import { parseProtoFile } from './protobuf.js';
+import type { ResolvedSchema } from './types.js';
 
 const require = createRequire(import.meta.url);
 let descriptorTypes: { FileDescriptorProto: protobuf.Type } | undefined;
@@ -181,4 +183,144 @@ function printService(s: Obj, out: string[]): void {
     out.push(`  rpc ${r.name} (${inStream}${r.inputType}) returns (${outStream}${r.outputType});`);
   }
   out.push('}');
+}
+
+// ---- the other way: .proto text -> FileDescriptorProto (GET ...?format=serialized) ----
+
+const FIELD_TYPES: Record<string, number> = {
+  double: 1,
+  float: 2,
+  int64: 3,
+  uint64: 4,
+  int32: 5,
+  fixed64: 6,
+  fixed32: 7,
+  bool: 8,
+  string: 9,
+  bytes: 12,
+  uint32: 13,
+  sfixed32: 15,
+  sfixed64: 16,
+  sint32: 17,
+  sint64: 18,
+};
+const TYPE_MESSAGE = 11;
+const TYPE_ENUM = 14;
+const MAX_FIELD_NUMBER = 536_870_911;
+
+/**
+ * The base64-encoded FileDescriptorProto of a .proto schema (its references resolved), what
+ * Confluent's registry answers for `format=serialized` and its Protobuf deserializers decode.
+ * Type names are fully qualified; map fields get their `<Name>Entry` types; imports are the
+ * file's dependencies by the paths it imports them with. Not carried: file, message and field
+ * options other than packed, deprecated and map_entry (custom options included), extensions.
+ * The file is named `default` (clients name it themselves).
+ */
+export function protoTextToDescriptor(schema: ResolvedSchema): string {
+  const { root, parsed, imported } = parseProtoFile(schema);
+  const text = schema.schema.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  const syntax = /\bsyntax\s*=\s*["'](proto[23])["']/.exec(text)?.[1] ?? 'proto2';
+  const pkg = parsed.package ?? '';
+  const scope = pkg ? root.lookup(pkg) : root;
+  const own = scope instanceof protobuf.Namespace ? scope.nestedArray.filter((o) => !imported.has(o)) : [];
+  const file: Obj = {
+    name: 'default',
+    package: pkg || undefined,
+    dependency: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])],
+    weakDependency: (parsed.weakImports ?? []).map((_, i) => (parsed.imports ?? []).length + i),
+    messageType: own.filter((o): o is protobuf.Type => o instanceof protobuf.Type).map((t) => messageDescriptor(t, syntax)),
+    enumType: own.filter((o): o is protobuf.Enum => o instanceof protobuf.Enum).map(enumDescriptor),
+    service: own.filter((o): o is protobuf.Service => o instanceof protobuf.Service).map(serviceDescriptor),
+    syntax: syntax === 'proto3' ? 'proto3' : undefined,
+  };
+  const type = fileDescriptorProto();
+  return Buffer.from(type.encode(type.fromObject(file)).finish()).toString('base64');
+}
+
+function qualified(o: protobuf.ReflectionObject): string {
+  return o.fullName.startsWith('.') ? o.fullName : `.${o.fullName}`;
+}
+
+function camel(name: string): string {
+  return name.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/_/g, '');
+}
+
+function scalarOrNamed(type: string, resolved: protobuf.ReflectionObject | null): Obj {
+  if (resolved instanceof protobuf.Type) return { type: TYPE_MESSAGE, typeName: qualified(resolved) };
+  if (resolved instanceof protobuf.Enum) return { type: TYPE_ENUM, typeName: qualified(resolved) };
+  const t = FIELD_TYPES[type];
+  if (t === undefined) throw new Error(`cannot describe field type ${type}`);
+  return { type: t };
+}
+
+function messageDescriptor(t: protobuf.Type, syntax: string): Obj {
+  // Synthetic oneofs (proto3 `optional`) come after the real ones, as protoc orders them.
+  const synthetic = (o: protobuf.OneOf) => o.fieldsArray.length === 1 && o.fieldsArray[0].options?.proto3_optional === true;
+  const oneofs = [...t.oneofsArray.filter((o) => !synthetic(o)), ...t.oneofsArray.filter(synthetic)];
+  const nestedType: Obj[] = [];
+  const field = t.fieldsArray.map((f) => {
+    const d: Obj = { name: f.name, number: f.id };
+    if (f instanceof protobuf.MapField) {
+      const entry = `${camel(f.name)}Entry`;
+      nestedType.push({
+        name: entry,
+        field: [
+          { name: 'key', number: 1, label: 1, ...scalarOrNamed(f.keyType, null) },
+          { name: 'value', number: 2, label: 1, ...scalarOrNamed(f.type, f.resolvedType) },
+        ],
+        options: { mapEntry: true },
+      });
+      return { ...d, label: 3, type: TYPE_MESSAGE, typeName: `${qualified(t)}.${entry}` };
+    }
+    Object.assign(d, scalarOrNamed(f.type, f.resolvedType));
+    d.label = f.repeated ? 3 : f.required ? 2 : 1;
+    if (f.partOf) d.oneofIndex = oneofs.indexOf(f.partOf);
+    if (f.options?.proto3_optional) d.proto3Optional = true;
+    const def = f.options?.default as unknown;
+    if (syntax === 'proto2' && def !== undefined) d.defaultValue = String(def);
+    const options: Obj = {};
+    if (f.options?.packed !== undefined) options.packed = f.options.packed === true || f.options.packed === 'true';
+    if (f.options?.deprecated) options.deprecated = true;
+    if (Object.keys(options).length) d.options = options;
+    return d;
+  });
+  const nested = t.nestedArray;
+  const reserved = (t.reserved ?? []) as Array<number[] | string>;
+  return {
+    name: t.name,
+    field,
+    nestedType: [...nested.filter((o): o is protobuf.Type => o instanceof protobuf.Type).map((n) => messageDescriptor(n, syntax)), ...nestedType],
+    enumType: nested.filter((o): o is protobuf.Enum => o instanceof protobuf.Enum).map(enumDescriptor),
+    oneofDecl: oneofs.map((o) => ({ name: o.name })),
+    // Message reserved ranges end exclusive in a descriptor (inclusive in .proto text).
+    reservedRange: reserved.filter((r): r is number[] => Array.isArray(r)).map(([start, end]) => ({ start, end: Math.min(end, MAX_FIELD_NUMBER) + 1 })),
+    reservedName: reserved.filter((r): r is string => typeof r === 'string'),
+  };
+}
+
+function enumDescriptor(e: protobuf.Enum): Obj {
+  const reserved = (e.reserved ?? []) as Array<number[] | string>;
+  return {
+    name: e.name,
+    value: Object.entries(e.values).map(([name, number]) => ({ name, number })),
+    options: e.options?.allow_alias ? { allowAlias: true } : undefined,
+    reservedRange: reserved.filter((r): r is number[] => Array.isArray(r)).map(([start, end]) => ({ start, end })),
+    reservedName: reserved.filter((r): r is string => typeof r === 'string'),
+  };
+}
+
+function serviceDescriptor(s: protobuf.Service): Obj {
+  return {
+    name: s.name,
+    method: s.methodsArray.map((m) => {
+      m.resolve();
+      return {
+        name: m.name,
+        inputType: m.resolvedRequestType ? qualified(m.resolvedRequestType) : m.requestType,
+        outputType: m.resolvedResponseType ? qualified(m.resolvedResponseType) : m.responseType,
+        clientStreaming: m.requestStream || undefined,
+        serverStreaming: m.responseStream || undefined,
+      };
+    }),
+  };
 }

@@ -86,15 +86,31 @@ function allTypes(root: protobuf.Root): protobuf.Type[] {
   return out;
 }
 
+/**
+ * Parses a .proto file with its imports into one resolved Root. `imported` holds every
+ * reflection object the imports declared: what is not in it is the file's own.
+ */
+export function parseProtoFile(schema: ResolvedSchema): { root: protobuf.Root; parsed: protobuf.IParserResult; imported: Set<protobuf.ReflectionObject> } {
+  const root = new protobuf.Root();
+  // Imports go in first, so the objects that appear afterwards are exactly this file's own.
+  loadImports(schema, root, new Set());
+  const imported = new Set<protobuf.ReflectionObject>();
+  const walk = (ns: protobuf.NamespaceBase) => {
+    for (const child of ns.nestedArray) {
+      imported.add(child);
+      if (child instanceof protobuf.Namespace) walk(child);
+    }
+  };
+  walk(root);
+  const parsed = protobuf.parse(schema.schema, root, PARSE_OPTIONS);
+  root.resolveAll();
+  return { root, parsed, imported };
+}
+
 export const protobufHandler: SchemaHandler<ProtoSchema> = {
   parse(schema) {
     try {
-      const root = new protobuf.Root();
-      // Imports go in first, so the types that appear afterwards are exactly this file's own.
-      loadImports(schema, root, new Set());
-      const imported = new Set(allTypes(root));
-      const parsed = protobuf.parse(schema.schema, root, PARSE_OPTIONS);
-      root.resolveAll();
+      const { root, parsed, imported } = parseProtoFile(schema);
       const messages = new Map<string, protobuf.Type>();
       for (const t of allTypes(root)) if (!imported.has(t)) messages.set(t.fullName.replace(/^\./, ''), t);
       if (messages.size === 0) throw new Error('the schema declares no message');
