@@ -26,31 +26,26 @@ from pyspark.sql import SparkSession
 import rows as R
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--uri", required=True)
-    ap.add_argument("--jar", required=True)
-    ap.add_argument("--work-dir", required=True)
-    ap.add_argument("--table", action="append", required=True)
-    a = ap.parse_args()
-    if not os.path.isfile(a.jar):
-        raise SystemExit(f"iceberg spark runtime jar not found: {a.jar}")
-
+def spark_session(uri, jar, work_dir, app_name="lakegate-interop-tables"):
+    """A local[2] Spark session with catalog `lakegate` = lakegate's Iceberg REST catalog at
+    URI, the Iceberg runtime from the local JAR, UTC session time zone, and its scratch
+    directories under WORK_DIR (also used by spark_sql.py)."""
+    if not os.path.isfile(jar):
+        raise SystemExit(f"iceberg spark runtime jar not found: {jar}")
     # The pyspark package is the Spark installation (not a SPARK_HOME the machine may have).
     import pyspark
 
     os.environ["SPARK_HOME"] = os.path.dirname(os.path.abspath(pyspark.__file__))
-    t0 = time.monotonic()
-    local_dir = os.path.join(a.work_dir, "spark-local")
+    local_dir = os.path.join(work_dir, "spark-local")
     os.makedirs(local_dir, exist_ok=True)
     spark = (
         SparkSession.builder.master("local[2]")
-        .appName("lakegate-interop-tables")
-        .config("spark.jars", a.jar)
+        .appName(app_name)
+        .config("spark.jars", jar)
         .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
         .config("spark.sql.catalog.lakegate", "org.apache.iceberg.spark.SparkCatalog")
         .config("spark.sql.catalog.lakegate.type", "rest")
-        .config("spark.sql.catalog.lakegate.uri", a.uri)
+        .config("spark.sql.catalog.lakegate.uri", uri)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
@@ -58,11 +53,24 @@ def main():
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.local.dir", local_dir)
-        .config("spark.sql.warehouse.dir", os.path.join(a.work_dir, "spark-warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={os.path.join(a.work_dir, 'derby')}")
+        .config("spark.sql.warehouse.dir", os.path.join(work_dir, "spark-warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={os.path.join(work_dir, 'derby')}")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--uri", required=True)
+    ap.add_argument("--jar", required=True)
+    ap.add_argument("--work-dir", required=True)
+    ap.add_argument("--table", action="append", required=True)
+    a = ap.parse_args()
+
+    t0 = time.monotonic()
+    spark = spark_session(a.uri, a.jar, a.work_dir)
     startup = time.monotonic() - t0
 
     result = {"reader": "spark", "sparkVersion": spark.version, "startupSeconds": round(startup, 2), "tables": {}}
