@@ -8,6 +8,7 @@
  * full name; they are parsed first into one avsc registry, dependencies before dependents.
  */
 import avro from 'avsc';
+import { avroParseOptions } from './avro-long.js';
 import { parseJsonText, sortedJson, type SchemaHandler } from './schema-handler.js';
 import type { ResolvedSchema } from './types.js';
 
@@ -21,7 +22,7 @@ function parseInto(schema: ResolvedSchema, registry: Record<string, AvroType>, d
     }
   }
   const json = parseJsonText(schema.schema, 'Avro schema');
-  return avro.Type.forSchema(json as avro.Schema, { registry });
+  return avro.Type.forSchema(json as avro.Schema, avroParseOptions(registry));
 }
 
 export const avroHandler: SchemaHandler<AvroType> = {

@@ -6,26 +6,12 @@
  */
 import avro from 'avsc';
 import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
+import { avroParseOptions } from '../schema-registry/avro-long.js';
 import type { AvroSchemaText } from './avro-schema.js';
 import { describeError } from './errors.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
-
-/** longs as bigint over the full 64-bit range (avsc's default refuses values above 2^53). */
-const BIGINT_LONG = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
-  toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
-  toJSON: (n: bigint) => (Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()),
-  isValid: (n: unknown) => typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n,
-  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
-});
-
 
 function imageOf(text: SchemaText): AvroSchemaText {
   return { schema: text.schema, references: text.references.map((r) => r.schema) };
@@ -33,8 +19,7 @@ function imageOf(text: SchemaText): AvroSchemaText {
 
 /** avsc type of a schema text; references are parsed first into the same registry. */
 function parseAvro(text: AvroSchemaText): avro.Type {
-  const registry: Record<string, avro.Type> = { long: BIGINT_LONG };
-  const options = { registry, wrapUnions: true } as const;
+  const options = { ...avroParseOptions(), wrapUnions: true } as const;
   for (const reference of text.references) avro.Type.forSchema(JSON.parse(reference) as avro.Schema, options);
   return avro.Type.forSchema(JSON.parse(text.schema) as avro.Schema, options);
 }

@@ -170,3 +170,18 @@ test('a records region that does not decode is corrupt, and a decompression bomb
   assert.equal(bomb.kind, 'corrupt');
   assert.match(bomb.kind === 'corrupt' ? bomb.message : '', /limit/);
 });
+
+test('Avro longs past 2^53 are valid, as a plain long and under a logical type', () => {
+  const schema = { type: 'record', name: 'Tick', fields: [{ name: 'id', type: 'long' }, { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' } }] };
+  // Zigzag varints of 2^60 + 1 and 2^62 + 3, written by hand: avsc's own long cannot encode them.
+  const zigzag = (n: bigint) => {
+    const out: number[] = [];
+    for (let z = n << 1n; ; z >>= 7n) {
+      if (z < 0x80n) return [...out, Number(z)];
+      out.push(Number(z & 0x7fn) | 0x80);
+    }
+  };
+  const payload = Buffer.from([...zigzag(2n ** 60n + 1n), ...zigzag(2n ** 62n + 3n)]);
+  const verdict = check(batchOf([framed(9, payload)]), { subjectIds: [9], decoders: new Map([[9, buildValueDecoder(resolved('AVRO', schema))]]) });
+  assert.deepEqual(verdict, { kind: 'checked', badRecords: [] });
+});
