@@ -8,6 +8,7 @@ decimal, a timestamp-millis, enums and a nullable union; v2 (ORDER_V2) adds `cha
 import copy
 import datetime
 import decimal
+import json
 
 UTC = datetime.timezone.utc
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
@@ -99,17 +100,81 @@ def expected_row(i: int, version: int) -> dict:
 # --------------------------------------------------------------------------- Protobuf
 PROTO_PACKAGE = "lakegate.interop"
 PROTO_FILE = "lakegate_interop_reading.proto"
+KINDS = ["KIND_UNSPECIFIED", "KIND_AIR", "KIND_WATER"]
+TAKEN_BASE_S = 1_700_000_000
+# Reading's fields in declaration order: (name, number). serializers.py builds the descriptor;
+# the table's columns come in this order.
+READING_FIELDS = [
+    "sensor", "seq", "celsius", "tags", "kind", "position", "trail", "counters", "taken",
+    "delta", "total", "ok", "blob", "ratio", "flags", "station", "buoy", "level",
+]
 
 
 def reading(i: int) -> dict:
-    """Protobuf record i (fields of lakegate.interop.Reading)."""
-    return {
-        "sensor": f"sensor-{i % 7}",
-        "seq": i,
-        "celsius": i * 0.5 - 20.0,
+    """Protobuf record i (fields of lakegate.interop.Reading, proto3) as the application sets
+    them; a field left out is unset. `taken` is (seconds, nanos) of a google.protobuf.Timestamp,
+    `level` the int of a google.protobuf.Int32Value. Every fifth record leaves the scalars
+    without presence unset (their defaults are what readers see) and the messages unset
+    (null); station/buoy are a oneof, buoy = 0 included (set, so not null)."""
+    rec = {
+        # int64 values above 2^53 (odd i) and negative ones (even i).
+        "seq": (1 << 53) + 1 + i * 1_000_003 if i % 2 else -i,
         "tags": [f"t{j}" for j in range(i % 3)],
         "kind": i % 3,
-        "position": {"lat": i / 1000.0, "lon": -i / 1000.0},
+        # i % 3 entries: empty repeated messages included.
+        "trail": [{"lat": i + j / 4, "lon": -(i + j / 8)} for j in range(i % 3)],
+        # i % 4 entries: empty maps included; values past 2^53 and negative.
+        "counters": {f"c{j}": (i << 40) * (1 if j % 2 else -1) + j for j in range(i % 4)},
+        # uint64 up to 2^63 - 1 (above is a bad record by design).
+        "total": (1 << 63) - 1 - i,
+        "blob": bytes([i & 0xFF, 0, 0xFF, (i >> 8) & 0xFF])[: i % 5],
+        # Exact in float32.
+        "ratio": i / 8 - 3,
+        "flags": 0xFFFFFFFF - i if i % 2 else i,
+    }
+    if i % 5 != 0:
+        rec.update(
+            sensor=f"sensor-{i % 7} \u00e9",
+            celsius=i * 0.5 - 20.0,
+            position={"lat": i / 1000.0, "lon": -i / 1000.0},
+            taken=(TAKEN_BASE_S + i * 61, (i * 1_001) % 1_000_000 * 1_000),
+            delta=-i if i % 2 else i * 1_000,
+            ok=i % 2 == 1,
+            level=i - 250,
+        )
+    if i % 4 == 1:
+        rec["station"] = f"st-{i}"
+    elif i % 4 == 2:
+        rec["buoy"] = i % 8  # 0 for i = 2 mod 8: a set oneof member is not null
+    return rec
+
+
+def expected_reading(i: int) -> dict:
+    """Record i as a reader of the typed table must see it (pyarrow's Python values, maps as
+    dicts): unset proto3 scalars hold their defaults (0, "", false, the enum's first name),
+    unset messages/wrappers/oneof members are null, unset repeated fields and maps empty."""
+    r = reading(i)
+    taken = r.get("taken")
+    return {
+        "sensor": r.get("sensor", ""),
+        "seq": r["seq"],
+        "celsius": r.get("celsius", 0.0),
+        "tags": r["tags"],
+        "kind": KINDS[r["kind"]],
+        "position": r.get("position"),
+        "trail": r["trail"],
+        "counters": r["counters"],
+        # Timestamp -> timestamptz (microseconds; these nanos are whole microseconds).
+        "taken": None if taken is None else EPOCH + datetime.timedelta(seconds=taken[0], microseconds=taken[1] // 1_000),
+        "delta": r.get("delta", 0),
+        "total": r["total"],
+        "ok": r.get("ok", False),
+        "blob": r["blob"],
+        "ratio": r["ratio"],
+        "flags": r["flags"],
+        "station": r.get("station"),
+        "buoy": r.get("buoy"),
+        "level": r.get("level"),
     }
 
 
@@ -123,11 +188,82 @@ EVENT_SCHEMA = {
         "name": {"type": "string"},
         "score": {"type": "number"},
         "tags": {"type": "array", "items": {"type": "string"}},
-        "meta": {"type": "object", "properties": {"source": {"type": "string"}}},
+        "meta": {
+            "type": "object",
+            "properties": {"source": {"type": "string"}, "geo": {"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}}},
+        },
+        "lines": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}, "required": ["sku"]},
+        },
+        "at": {"type": "string", "format": "date-time"},
+        "day": {"type": "string", "format": "date"},
+        "note": {"type": ["string", "null"]},
+        "ref": {"oneOf": [{"type": "null"}, {"type": "string"}]},
+        "big": {"type": "integer"},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "active": {"type": "boolean"},
+        "extra": {"type": "object"},
     },
     "required": ["id", "name"],
 }
+# The table's columns, in the schema's property order.
+EVENT_FIELDS = list(EVENT_SCHEMA["properties"])
 
 
 def event(i: int) -> dict:
-    return {"id": i, "name": f"event-{i}", "score": i * 1.5, "tags": [f"t{j}" for j in range(i % 3)], "meta": {"source": f"s{i % 5}"}}
+    """JSON record i as the application hands it to JSONSerializer."""
+    e = {
+        "id": i,
+        "name": f"event-{i} \u00e9\u2603",
+        "score": i * 1.5,
+        "tags": [f"t{j}" for j in range(i % 3)],
+        "meta": {"source": f"s{i % 5}", "geo": {"lat": i / 100, "lon": -i / 100}},
+        "lines": [{"sku": f"sku-{i}-{j}", "qty": i * 10 + j} for j in range(i % 4)],
+        # date-time with Z, a positive and a negative offset, 0 to 6 fraction digits.
+        "at": _at(i),
+        "day": (datetime.date(2024, 2, 28) + datetime.timedelta(days=i % 400)).isoformat(),
+        "big": (1 << 60) + i if i % 2 else -((1 << 53) + i),
+        "counts": {f"k{j}": (i << 33) + j for j in range(i % 3)},
+        "active": i % 2 == 0,
+        "extra": {"n": i, "s": f"x{i}", "l": [1, None, True]},
+    }
+    if i % 3 == 0:
+        e["note"] = f"note {i}"
+    elif i % 3 == 1:
+        e["note"] = None  # and absent when i % 3 == 2: null either way
+    if i % 2:
+        e["ref"] = f"ref-{i}"
+    if i % 7 == 0:
+        # Only the required properties: every other column is null.
+        e = {"id": i, "name": e["name"]}
+    return e
+
+
+def _at(i: int) -> str:
+    t = EPOCH + datetime.timedelta(seconds=TAKEN_BASE_S + i * 3_601, microseconds=i * 7 % 1_000_000)
+    if i % 3 == 0:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    offset = datetime.timezone(datetime.timedelta(hours=5, minutes=30) if i % 3 == 1 else -datetime.timedelta(hours=8))
+    local = t.astimezone(offset).replace(microsecond=0)
+    # Whole seconds with an offset (the fraction is dropped from the value too).
+    return local.isoformat()
+
+
+def expected_event(i: int) -> dict:
+    """Record i as a reader of the typed table must see it: every property a column, null when
+    the record leaves it out; date-time a timestamptz, date a date, the free-form `extra` the
+    compact JSON text lakegate writes (keys in document order)."""
+    e = event(i)
+    out = {k: e.get(k) for k in EVENT_FIELDS}
+    if out["at"] is not None:
+        out["at"] = datetime.datetime.fromisoformat(out["at"].replace("Z", "+00:00"))
+    if out["day"] is not None:
+        out["day"] = datetime.date.fromisoformat(out["day"])
+    if out["extra"] is not None:
+        out["extra"] = json.dumps(out["extra"], separators=(",", ":"), ensure_ascii=False)
+    if out["meta"] is not None:
+        out["meta"] = {"source": out["meta"].get("source"), "geo": out["meta"].get("geo")}
+    if out["lines"] is not None:
+        out["lines"] = [{"sku": ln["sku"], "qty": ln.get("qty")} for ln in out["lines"]]
+    return out

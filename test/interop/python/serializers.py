@@ -4,6 +4,7 @@ JSONSerializer) against lakegate's built-in registry and Kafka port.
   serializers.py avro-v1  BOOTSTRAP REGISTRY TOPIC FIRST COUNT OUT
   serializers.py avro-v2  BOOTSTRAP REGISTRY TOPIC FIRST COUNT OUT   (then tries the breaking v3s)
   serializers.py protobuf BOOTSTRAP REGISTRY TOPIC FIRST COUNT OUT
+  serializers.py protobuf-refs BOOTSTRAP REGISTRY TOPIC FIRST COUNT OUT   (skip.known.types=false)
   serializers.py json     BOOTSTRAP REGISTRY TOPIC FIRST COUNT OUT
 
 Records FIRST..FIRST+COUNT-1 (serializer_data.py) are serialized with auto.register.schemas
@@ -104,43 +105,104 @@ def avro(phase, bootstrap, registry, topic, first, count, out):
 
 
 def reading_class():
-    """lakegate.interop.Reading, built from a FileDescriptorProto (no protoc needed):
-    message Reading { string sensor = 1; int64 seq = 2; double celsius = 3;
-    repeated string tags = 4; Kind kind = 5; Position position = 6; }
-    message Position { double lat = 1; double lon = 2; }  enum Kind { ... } (proto3)."""
-    from google.protobuf import descriptor_pb2, descriptor_pool
+    """lakegate.interop.Reading, built from a FileDescriptorProto (no protoc needed), proto3:
+
+      import "google/protobuf/timestamp.proto"; import "google/protobuf/wrappers.proto";
+      message Reading {
+        string sensor = 1; int64 seq = 2; double celsius = 3; repeated string tags = 4;
+        Kind kind = 5; Position position = 6; repeated Position trail = 7;
+        map<string, int64> counters = 8; google.protobuf.Timestamp taken = 9;
+        sint32 delta = 10; uint64 total = 11; bool ok = 12; bytes blob = 13; float ratio = 14;
+        fixed32 flags = 15; oneof source { string station = 16; int32 buoy = 17; }
+        google.protobuf.Int32Value level = 18;
+      }
+      message Position { double lat = 1; double lon = 2; }
+      enum Kind { KIND_UNSPECIFIED = 0; KIND_AIR = 1; KIND_WATER = 2; }
+
+    The map is a repeated nested CountersEntry { string key = 1; int64 value = 2; } with
+    options.map_entry, as protoc writes it. The imports are well-known files, which the
+    serializer registers as references only with skip.known.types=false (the default, true,
+    leaves them to the registry, which must know them)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, timestamp_pb2, wrappers_pb2
     from google.protobuf.message_factory import GetMessageClass
 
     F = descriptor_pb2.FieldDescriptorProto
+    P = f".{data.PROTO_PACKAGE}"
     fdp = descriptor_pb2.FileDescriptorProto(name=data.PROTO_FILE, package=data.PROTO_PACKAGE, syntax="proto3")
+    fdp.dependency.extend([timestamp_pb2.DESCRIPTOR.name, wrappers_pb2.DESCRIPTOR.name])
     m = fdp.message_type.add(name="Reading")
-    m.field.add(name="sensor", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
-    m.field.add(name="seq", number=2, type=F.TYPE_INT64, label=F.LABEL_OPTIONAL)
-    m.field.add(name="celsius", number=3, type=F.TYPE_DOUBLE, label=F.LABEL_OPTIONAL)
-    m.field.add(name="tags", number=4, type=F.TYPE_STRING, label=F.LABEL_REPEATED)
-    m.field.add(name="kind", number=5, type=F.TYPE_ENUM, type_name=f".{data.PROTO_PACKAGE}.Kind", label=F.LABEL_OPTIONAL)
-    m.field.add(name="position", number=6, type=F.TYPE_MESSAGE, type_name=f".{data.PROTO_PACKAGE}.Position", label=F.LABEL_OPTIONAL)
+    one, rep = F.LABEL_OPTIONAL, F.LABEL_REPEATED
+    for name, number, type_, label, type_name in [
+        ("sensor", 1, F.TYPE_STRING, one, None),
+        ("seq", 2, F.TYPE_INT64, one, None),
+        ("celsius", 3, F.TYPE_DOUBLE, one, None),
+        ("tags", 4, F.TYPE_STRING, rep, None),
+        ("kind", 5, F.TYPE_ENUM, one, f"{P}.Kind"),
+        ("position", 6, F.TYPE_MESSAGE, one, f"{P}.Position"),
+        ("trail", 7, F.TYPE_MESSAGE, rep, f"{P}.Position"),
+        ("counters", 8, F.TYPE_MESSAGE, rep, f"{P}.Reading.CountersEntry"),
+        ("taken", 9, F.TYPE_MESSAGE, one, ".google.protobuf.Timestamp"),
+        ("delta", 10, F.TYPE_SINT32, one, None),
+        ("total", 11, F.TYPE_UINT64, one, None),
+        ("ok", 12, F.TYPE_BOOL, one, None),
+        ("blob", 13, F.TYPE_BYTES, one, None),
+        ("ratio", 14, F.TYPE_FLOAT, one, None),
+        ("flags", 15, F.TYPE_FIXED32, one, None),
+        ("station", 16, F.TYPE_STRING, one, None),
+        ("buoy", 17, F.TYPE_INT32, one, None),
+        ("level", 18, F.TYPE_MESSAGE, one, ".google.protobuf.Int32Value"),
+    ]:
+        f = m.field.add(name=name, number=number, type=type_, label=label)
+        if type_name:
+            f.type_name = type_name
+        if name in ("station", "buoy"):
+            f.oneof_index = 0
+    m.oneof_decl.add(name="source")
+    entry = m.nested_type.add(name="CountersEntry")
+    entry.field.add(name="key", number=1, type=F.TYPE_STRING, label=one)
+    entry.field.add(name="value", number=2, type=F.TYPE_INT64, label=one)
+    entry.options.map_entry = True
+    assert [f.name for f in m.field] == data.READING_FIELDS
     p = fdp.message_type.add(name="Position")
-    p.field.add(name="lat", number=1, type=F.TYPE_DOUBLE, label=F.LABEL_OPTIONAL)
-    p.field.add(name="lon", number=2, type=F.TYPE_DOUBLE, label=F.LABEL_OPTIONAL)
+    p.field.add(name="lat", number=1, type=F.TYPE_DOUBLE, label=one)
+    p.field.add(name="lon", number=2, type=F.TYPE_DOUBLE, label=one)
     e = fdp.enum_type.add(name="Kind")
-    for n, name in enumerate(["KIND_UNSPECIFIED", "KIND_AIR", "KIND_WATER"]):
+    for n, name in enumerate(data.KINDS):
         e.value.add(name=name, number=n)
     pool = descriptor_pool.DescriptorPool()
+    for dep in (timestamp_pb2, wrappers_pb2):
+        dep_fdp = descriptor_pb2.FileDescriptorProto()
+        dep.DESCRIPTOR.CopyToProto(dep_fdp)
+        pool.Add(dep_fdp)
     pool.Add(fdp)
     return GetMessageClass(pool.FindMessageTypeByName(f"{data.PROTO_PACKAGE}.Reading"))
 
 
-def protobuf(bootstrap, registry, topic, first, count, out):
+def reading_message(Reading, i):
+    """Record i of serializer_data.reading as a Reading message (unset fields stay unset)."""
+    rec = dict(data.reading(i))
+    taken = rec.pop("taken", None)
+    level = rec.pop("level", None)
+    msg = Reading(**rec)
+    if taken is not None:
+        msg.taken.seconds, msg.taken.nanos = taken
+    if level is not None:
+        msg.level.value = level
+    return msg
+
+
+def protobuf(bootstrap, registry, topic, first, count, out, skip_known_types=True):
+    """skip_known_types=False: the serializer also registers the google/protobuf files it
+    imports, each under its own subject (the file name), and refers to them."""
     from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 
     Reading = reading_class()
     client = SchemaRegistryClient({"url": registry})
-    ser = ProtobufSerializer(Reading, client, {"auto.register.schemas": True})
+    ser = ProtobufSerializer(Reading, client, {"auto.register.schemas": True, "skip.known.types": skip_known_types})
     ctx = SerializationContext(topic, MessageField.VALUE)
     values, payloads = [], {}
     for i in range(first, first + count):
-        msg = Reading(**data.reading(i))
+        msg = reading_message(Reading, i)
         values.append((i, ser(msg, ctx)))
         payloads[i] = msg.SerializeToString()
     latest = client.get_latest_version(f"{topic}-value")
@@ -149,7 +211,13 @@ def protobuf(bootstrap, registry, topic, first, count, out):
         rest = check_framing(v, latest.schema_id)
         assert rest[0] == 0 and rest[1:] == payloads[i], f"record {i}: payload is not index [0] + the message's bytes"
     acked = produce(bootstrap, topic, values, out)
-    return {"schema_id": latest.schema_id, "version": latest.version, "acked": acked, "schema_type": latest.schema.schema_type}
+    return {
+        "schema_id": latest.schema_id,
+        "version": latest.version,
+        "acked": acked,
+        "schema_type": latest.schema.schema_type,
+        "references": [{"name": r.name, "subject": r.subject, "version": r.version} for r in latest.schema.references or []],
+    }
 
 
 def json_schema(bootstrap, registry, topic, first, count, out):
@@ -178,6 +246,8 @@ def main():
         result = avro(int(mode[-1]), bootstrap, registry, topic, first, count, out)
     elif mode == "protobuf":
         result = protobuf(bootstrap, registry, topic, first, count, out)
+    elif mode == "protobuf-refs":
+        result = protobuf(bootstrap, registry, topic, first, count, out, skip_known_types=False)
     elif mode == "json":
         result = json_schema(bootstrap, registry, topic, first, count, out)
     else:

@@ -21,7 +21,8 @@ import json
 import sys
 import time
 
-from spark_query import spark_session
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
+from spark_query import spark_session  # noqa: E402
 
 
 def canon(v):
