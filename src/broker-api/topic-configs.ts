@@ -105,3 +105,22 @@ function jsonColumnsProblem(value: string): string | null {
   }
   return null;
 }
+
+/** Column types identity:<column> accepts: exact values with a stable directory name. */
+const IDENTITY_COLUMN_TYPES: ReadonlySet<string> = new Set(['int', 'long', 'string', 'date']);
+
+/**
+ * Why a set of configs cannot make a table although each value is valid on its own (checked
+ * at CreateTopics, and again when a table opens for topics created before the check).
+ * `value(name)` is the effective value: the topic's, else the default.
+ */
+export function combinedConfigProblem(value: (name: string) => string): string | null {
+  const partitionBy = value('table.partition.by');
+  if (!partitionBy.startsWith('identity:')) return null;
+  const column = partitionBy.slice('identity:'.length);
+  const valueFormat = value('value.format');
+  const spec = parseJsonColumns(value('value.json.columns')).find((c) => c.name === column);
+  if (valueFormat !== 'json' || !spec) return `table.partition.by=${partitionBy} names no column of value.json.columns (value.format=${valueFormat})`;
+  if (!IDENTITY_COLUMN_TYPES.has(spec.type)) return `table.partition.by=${partitionBy}: column ${column} is ${spec.type}; identity partitioning needs int, long, string or date`;
+  return null;
+}

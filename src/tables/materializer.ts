@@ -87,7 +87,7 @@ export class Materializer {
       }
       const settings = tableSettings(this.broker, runtime);
       if (settings.format === 'none') continue;
-      const problem = settingsProblem(settings);
+      const problem = settingsProblem(this.broker, runtime);
       if (problem) {
         // A config fix (AlterConfigs) is picked up at the next try.
         this.retryAt.set(runtime.topic.name, Date.now() + 5000);

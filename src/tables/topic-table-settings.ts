@@ -8,8 +8,7 @@
  * appended (see table-names.ts, which keeps the choice stable).
  */
 import type { Broker, TopicRuntime } from '../broker-api/broker.js';
-import { parseJsonColumns } from '../broker-api/topic-configs.js';
-import { identityColumnName } from '../writer/partitioning.js';
+import { combinedConfigProblem, parseJsonColumns } from '../broker-api/topic-configs.js';
 import { FIRST_VALUE_FIELD_ID, systemColumns, type Column, type RowSchema } from '../writer/schema.js';
 import type { JsonColumnSpec, PartitionTransform, ValueFormat } from '../writer/task.js';
 
@@ -28,17 +27,9 @@ export interface TopicTableSettings {
   commitBytes: number;
 }
 
-/** Column types identity:<column> accepts: exact values with a stable directory name. */
-const IDENTITY_COLUMN_TYPES: ReadonlySet<string> = new Set(['int', 'long', 'string', 'date']);
-
 /** Why the settings cannot make a table (a config combination no single config check sees). */
-export function settingsProblem(settings: TopicTableSettings): string | undefined {
-  const column = identityColumnName(settings.partitionBy);
-  if (column === undefined) return undefined;
-  const spec = settings.jsonColumns.find((c) => c.name === column);
-  if (settings.valueFormat !== 'json' || !spec) return `table.partition.by=${settings.partitionBy} names no column of value.json.columns (value.format=${settings.valueFormat})`;
-  if (!IDENTITY_COLUMN_TYPES.has(spec.type)) return `table.partition.by=${settings.partitionBy}: column ${column} is ${spec.type}; identity partitioning needs int, long, string or date`;
-  return undefined;
+export function settingsProblem(broker: Broker, runtime: TopicRuntime): string | undefined {
+  return combinedConfigProblem((name) => broker.configValue(runtime.topic, name)) ?? undefined;
 }
 
 export function tableSettings(broker: Broker, runtime: TopicRuntime): TopicTableSettings {

@@ -69,12 +69,15 @@ test('identity partitions: manifest values, spec, directories and rows agree', a
   assert.deepEqual([...kafkaPartitions].sort(), [0, 1, 2]);
 });
 
-test('an unknown partition transform is refused when the topic is created', async () => {
+test('an unknown partition transform, or identity:<column> without such a JSON column, is refused when the topic is created', async () => {
   const server = await startLakegate({});
   servers.push(server);
-  await assert.rejects(createTopic(kafkaClient(server.port, 0), 'weekly', 1, { 'table.partition.by': 'week' }), (err: { errors?: Array<{ type?: string }> }) => {
+  const invalidConfig = (err: { errors?: Array<{ type?: string }> }) => {
     assert.equal(err.errors?.[0]?.type, 'INVALID_CONFIG');
     return true;
-  });
+  };
+  await assert.rejects(createTopic(kafkaClient(server.port, 0), 'weekly', 1, { 'table.partition.by': 'week' }), invalidConfig);
+  await assert.rejects(createTopic(kafkaClient(server.port, 0), 'by_ghost', 1, { 'value.format': 'json', 'value.json.columns': 'region:string', 'table.partition.by': 'identity:ghost' }), invalidConfig);
+  await assert.rejects(createTopic(kafkaClient(server.port, 0), 'by_amount', 1, { 'value.format': 'json', 'value.json.columns': 'amount:double', 'table.partition.by': 'identity:amount' }), invalidConfig);
   await createTopic(kafkaClient(server.port, 0), 'daily', 1, { 'table.partition.by': 'day' });
 });

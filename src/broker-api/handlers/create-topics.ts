@@ -14,7 +14,7 @@ import {
 } from '../../protocol/messages/index.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
-import { TOPIC_CONFIGS, checkTopicConfig } from '../topic-configs.js';
+import { TOPIC_CONFIGS, checkTopicConfig, combinedConfigProblem } from '../topic-configs.js';
 import { topicNameProblem } from '../topic-registry.js';
 
 const ZERO_UUID = Buffer.alloc(16);
@@ -57,6 +57,8 @@ function validate(broker: Broker, t: CreatableTopic): { partitions: number; conf
     if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
     configs[c.name] = c.value as string;
   }
+  const combined = combinedConfigProblem((name) => broker.configValue({ name: t.name, id: Buffer.alloc(16), partitions, configs, createdAtMs: 0 }, name));
+  if (combined) throw new KafkaError(ErrorCode.INVALID_CONFIG, combined);
   return { partitions, configs };
 }
 
