@@ -67,7 +67,10 @@ function afterCheck(runtime: TopicRuntime, log: PartitionLog, index: number, rec
   if (outcome.kind === 'corrupt') return failure(index, ErrorCode.CORRUPT_MESSAGE, outcome.message);
   if (outcome.kind === 'failed') {
     logger.warn({ topic, partition: index, reason: outcome.message }, 'produce batch refused: its records could not be validated');
-    return failure(index, ErrorCode.UNKNOWN_SERVER_ERROR, outcome.message);
+    // The check could not be completed (the registry did not answer, a worker timed out or
+    // died), which says nothing about the records: a retriable code lets the producer send
+    // them again, where UNKNOWN_SERVER_ERROR would fail them for good in the Java client.
+    return failure(index, ErrorCode.REQUEST_TIMED_OUT, outcome.message);
   }
   const bad = outcome.badRecords;
   if (bad.length > 0) {
