@@ -1,0 +1,48 @@
+/**
+ * Child process for the sync journal's kill -9 test: replays, checkpoints, then appends from
+ * several concurrent writers forever, printing `ACK <index> <batches>` for each acknowledged
+ * append and `CKPT <n>` when a checkpoint starts (every append with index < n was made before
+ * it). Inert unless started by the test (node --test may load every file in this directory).
+ */
+import { SyncJournal } from '../../../src/log/journal/sync-journal.js';
+
+export const CHILD_JOURNAL = { fileBytes: 64 * 1024, files: 3 };
+export const RUN_STRIDE = 1_000_000;
+
+export function childBatch(index: number, j: number): Buffer {
+  const size = 100 + ((index * 7919 + j * 104729) % 3900);
+  return Buffer.from(`${index}:${j}:`.padEnd(size, '.'));
+}
+
+async function appendForever(dir: string, run: number): Promise<void> {
+  let next = run * RUN_STRIDE;
+  const { journal, replay } = await SyncJournal.open({
+    dir,
+    ...CHILD_JOURNAL,
+    checkpoint: async () => {
+      process.stdout.write(`CKPT ${next}\n`);
+    },
+  });
+  for await (const _ of replay());
+  await journal.checkpointNow();
+  process.stdout.write('READY\n');
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (;;) {
+        const index = next++;
+        const n = 1 + (index % 3);
+        const batches = Array.from({ length: n }, (_, j) => childBatch(index, j));
+        await journal.append({ logKey: `t-${index % 5}`, batches });
+        process.stdout.write(`ACK ${index} ${n}\n`);
+      }
+    }),
+  );
+}
+
+if (process.env.LAKEGATE_JOURNAL_CHILD === '1') {
+  const [dir, run] = process.argv.slice(2);
+  appendForever(dir!, Number(run)).catch((e) => {
+    process.stderr.write(`child failed: ${e?.stack ?? e}\n`);
+    process.exit(2);
+  });
+}
