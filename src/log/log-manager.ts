@@ -4,22 +4,32 @@
  * served before it has been checked.
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { logger } from '../logger.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { fsyncDir, storageError } from './fs-util.js';
 import { DEFAULT_LOG_OPTIONS, resolveLogOptions, type LogOptions } from './options.js';
-import { PartitionLog } from './partition-log.js';
+import { JournalBatchTooLargeError, SyncJournal } from './journal/sync-journal.js';
+import { type LogJournal, PartitionLog } from './partition-log.js';
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
 /** Suffix of a directory being deleted: renamed first so a crash mid-delete cannot resurrect it. */
 const DELETE_SUFFIX = '-delete';
 /** Recovery reads whole segments; a few partitions at a time keeps memory and I/O bounded. */
 const RECOVERY_CONCURRENCY = 4;
+/** The sync journal (fsync 'before-ack'): <dataDir>/journal, a ring of pre-zeroed files. */
+const JOURNAL_DIR = 'journal';
+export const JOURNAL_FILE_BYTES = 32 * 1024 * 1024;
+const JOURNAL_FILES = 4;
+/** Replayed appends in flight at once (group commit batches them; memory stays bounded). */
+const REPLAY_WINDOW = 1024;
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly opening = new Map<string, Promise<PartitionLog>>();
   private closed = false;
+  private journal: SyncJournal | null = null;
+  private logJournal: LogJournal | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -50,11 +60,59 @@ export class LogManager {
         }
       };
       await Promise.all(Array.from({ length: Math.min(RECOVERY_CONCURRENCY, toOpen.length) }, worker));
+      if (m.defaults.fsync === 'before-ack') await m.openJournal();
     } catch (e) {
+      await m.journal?.close().catch(() => {});
       await Promise.all([...m.logs.values()].map((l) => l.close().catch(() => {})));
       throw storageError(`cannot open data directory ${dataDir}`, e);
     }
     return m;
+  }
+
+  /**
+   * Opens the sync journal and replays into the recovered logs whatever it holds past its
+   * checkpoint (after a machine crash, writes the segments lost; after a process crash,
+   * nothing: the page cache kept them), makes that durable, and only then lets logs use it.
+   */
+  private async openJournal(): Promise<void> {
+    const { journal, replay } = await SyncJournal.open({
+      dir: join(this.dataDir, JOURNAL_DIR),
+      fileBytes: JOURNAL_FILE_BYTES,
+      files: JOURNAL_FILES,
+      checkpoint: () => this.syncAll(),
+    });
+    this.journal = journal;
+    const byDir = new Map([...this.logs.values()].map((l) => [basename(l.dir), l]));
+    let appended = 0;
+    let pending: Promise<unknown>[] = [];
+    for await (const { logKey, batch } of replay()) {
+      // A log deleted after the checkpoint: its directory is gone, and so is the need.
+      const log = byDir.get(logKey);
+      if (!log) continue;
+      const r = log.replayBatch(batch);
+      if (r === 'present') continue;
+      appended++;
+      pending.push(r);
+      if (pending.length >= REPLAY_WINDOW) {
+        await Promise.all(pending);
+        pending = [];
+      }
+    }
+    await Promise.all(pending);
+    if (appended > 0) logger.warn({ batches: appended }, 'sync journal: batches the logs had lost were replayed from the journal');
+    await journal.checkpointNow();
+    this.logJournal = { append: (record) => journal.append(record), tooLarge: (err) => err instanceof JournalBatchTooLargeError };
+    for (const log of this.logs.values()) log.attachJournal(this.logJournal);
+  }
+
+  /** The journal checkpoint: every log's segments written since their last sync, synced. */
+  private async syncAll(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.syncUnsynced()));
+  }
+
+  /** The sync journal's counters (null unless fsync is 'before-ack'). */
+  get journalStats(): SyncJournal['stats'] | null {
+    return this.journal?.stats ?? null;
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
@@ -97,6 +155,7 @@ export class LogManager {
       throw storageError(`cannot create ${dir}`, e);
     }
     const log = await PartitionLog.open(dir, topic, partition, opts);
+    if (this.logJournal) log.attachJournal(this.logJournal);
     this.logs.set(key(topic, partition), log);
     return log;
   }
@@ -112,8 +171,11 @@ export class LogManager {
       }
     }
     try {
+      for (const log of victims) await log.abort();
+      // Journal records of the deleted logs become obsolete before their directories go, so
+      // a topic re-created under the same name can never be handed the old one's batches.
+      if (victims.length > 0) await this.journal?.checkpointNow();
       for (const log of victims) {
-        await log.abort();
         const doomed = `${log.dir}.${Date.now()}${DELETE_SUFFIX}`;
         await rename(log.dir, doomed);
         await fsyncDir(this.dataDir);
@@ -131,6 +193,12 @@ export class LogManager {
     const results = await Promise.allSettled([...this.logs.values()].map((l) => l.close()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw storageError('closing logs failed', failed.reason);
+    // Every log is sealed: nothing in the journal is needed any more, and the next start
+    // replays nothing.
+    if (this.journal) {
+      await this.journal.checkpointNow();
+      await this.journal.close();
+    }
   }
 }
 

@@ -8,11 +8,12 @@
  * - highWatermark: end of the data that may be served. Under 'before-ack' it is the end of
  *   what has been fdatasynced; under 'interval' and 'os' the end of what has reached the OS.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import {
   BatchLayout,
   batchSizeAt,
+  readRecordBatchHeader,
   setBaseOffset,
   stampLogAppendTime,
   type RecordBatchHeader,
@@ -22,6 +23,7 @@ import { writeCheckpoint } from './checkpoint.js';
 import { readAt, storageError, writeAllAtSync } from './fs-util.js';
 import { GroupCommitter } from './group-commit.js';
 import { SyncPipeline } from './sync-pipeline.js';
+import type { JournalRecord } from './journal/types.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshot.js';
 import type { ProducerSnapshot, ProducerStateManager } from './producer-state.js';
@@ -78,6 +80,17 @@ interface WrittenGroup {
 }
 
 const INT32_MAX = 0x7fffffffn;
+
+/**
+ * What a log needs of the sync journal (journal/sync-journal.ts): under 'before-ack' a written
+ * group is durable once the shared journal holds it, so one fdatasync covers every partition
+ * written at the same moment. `tooLarge` says the journal refused a group it cannot hold; the
+ * log then syncs its own segment for it.
+ */
+export interface LogJournal {
+  append(record: JournalRecord): Promise<void>;
+  tooLarge(err: unknown): boolean;
+}
 /** fdatasyncs in flight per log under 'before-ack' (see SyncPipeline). */
 const SYNCS_IN_FLIGHT = 2;
 
@@ -97,6 +110,9 @@ export class PartitionLog {
   private dirty = false;
   private timedSyncQueued = false;
   private syncTimer: NodeJS.Timeout | null = null;
+  private journal: LogJournal | null = null;
+  /** Segments written to since their last fdatasync while the journal vouched for the data. */
+  private readonly unsynced = new Set<LogSegment>();
 
   private constructor(
     readonly topic: string,
@@ -132,7 +148,7 @@ export class PartitionLog {
         this.stats.fdatasyncs++;
         this.groupReadable(g);
       },
-      (err, lost) => this.fail(storageError(`fdatasync of ${lost[0]!.segment.logPath} failed`, err), lost.flatMap((g) => g.items)),
+      (err, lost) => this.fail(storageError(`sync of ${lost[0]!.segment.logPath} failed`, err), lost.flatMap((g) => g.items)),
     );
     this.startSyncTimer();
   }
@@ -288,7 +304,13 @@ export class PartitionLog {
     }
     seg.size += bytes;
     const group: WrittenGroup = { segment: seg, position, bytes, items };
-    if (this.opts.fsync === 'before-ack') {
+    if (this.opts.fsync === 'before-ack' && this.journal) {
+      // The segment is synced later, in bulk, when the journal checkpoints (syncUnsynced).
+      this.unsynced.add(seg);
+      const journal = this.journal;
+      const record = { logKey: basename(this.dir), batches: items.map((i) => i.batch) };
+      await this.syncs.add(group, () => journal.append(record).catch((err) => (journal.tooLarge(err) ? seg.handle.datasync() : Promise.reject(err))));
+    } else if (this.opts.fsync === 'before-ack') {
       await this.syncs.add(group, () => seg.handle.datasync());
     } else {
       this.dirty = true;
@@ -321,6 +343,7 @@ export class PartitionLog {
     if (this.failure) throw this.failure;
     try {
       await this.active.seal();
+      this.unsynced.delete(this.active);
       this.stats.fdatasyncs++;
       this.dirty = false;
       await writeProducerSnapshot(this.dir, newBase, snapshot);
@@ -384,6 +407,55 @@ export class PartitionLog {
       }
       this.stats.fdatasyncs++;
     });
+  }
+
+  /**
+   * Start-up replay of a batch the sync journal holds, before the journal is attached: a
+   * batch the log already has is skipped ('present'); the next one is appended exactly as it
+   * was acknowledged (offsets, producer ids, timestamps), through the normal path so indexes
+   * and producer state follow. A batch past a gap means the log lost data the journal does
+   * not hold either; that is a storage error, not something to paper over.
+   */
+  replayBatch(batch: Buffer): Promise<AppendResult> | 'present' {
+    const header = readRecordBatchHeader(batch);
+    const last = header.baseOffset + BigInt(header.lastOffsetDelta);
+    if (last < this.nextOffset) return 'present';
+    if (header.baseOffset !== this.nextOffset) {
+      throw storageError(`journal replay into ${this.dir}`, new Error(`the journal holds offsets ${header.baseOffset}..${last} but the log ends at ${this.nextOffset}`));
+    }
+    return this.append(batch, header);
+  }
+
+  /**
+   * From now on groups are durable once `journal` holds them (under 'before-ack'). Set once,
+   * after start-up replay, before the log takes appends.
+   */
+  attachJournal(journal: LogJournal): void {
+    this.journal = journal;
+  }
+
+  /**
+   * A journal checkpoint: fdatasyncs every segment written since its last sync, so the journal
+   * records of those writes are no longer needed. Segments written meanwhile are synced at the
+   * next checkpoint.
+   */
+  async syncUnsynced(): Promise<void> {
+    if (this.failure) throw this.failure;
+    const segments = [...this.unsynced];
+    this.unsynced.clear();
+    for (const seg of segments) {
+      try {
+        await seg.handle.datasync();
+      } catch (e) {
+        // A log closing seals its active segment before it closes the handles, and one aborted
+        // is being deleted: a handle closed under us has nothing left to make durable.
+        if (this.closing) continue;
+        const err = storageError(`fdatasync of ${seg.logPath} failed`, e);
+        this.fail(err, []);
+        throw err;
+      }
+      this.stats.fdatasyncs++;
+    }
   }
 
   /** Resolves when everything appended so far is durable (also under 'interval' and 'os'). */
@@ -544,6 +616,7 @@ export class PartitionLog {
       if (!this.failure) {
         const active = this.active;
         await active.seal();
+        this.unsynced.clear();
         this.stats.fdatasyncs++;
         await writeProducerSnapshot(this.dir, this.nextOffset, this.producers.snapshot());
         await writeCheckpoint(this.dir, {

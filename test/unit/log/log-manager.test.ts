@@ -17,7 +17,7 @@ test('LogManager creates <topic>-<partition> dirs, recovers them on open, delete
     const other = await m.getOrCreate('my.topic_with-dashes-2', 3);
     assert.equal(m.get('orders', 2), undefined);
     for (const log of [a, p1, other]) for (let i = 0; i < 3; i++) await log.append(makeBatch().buf, makeBatch().header, {});
-    assert.deepEqual((await readdir(dir)).sort(), ['my.topic_with-dashes-2-3', 'orders-0', 'orders-1']);
+    assert.deepEqual((await readdir(dir)).sort(), ['journal', 'my.topic_with-dashes-2-3', 'orders-0', 'orders-1'], 'the partition dirs and the sync journal');
     assert.deepEqual((await readdir(join(dir, 'orders-0'))).filter((f) => !f.includes('producers')).sort(), [
       '00000000000000000000.index',
       '00000000000000000000.log',
@@ -33,7 +33,7 @@ test('LogManager creates <topic>-<partition> dirs, recovers them on open, delete
     assert.equal((await m.getOrCreate('orders', 1, { segmentBytes: 4096 })).options.segmentBytes, 4096);
     await m.deleteTopic('orders');
     assert.equal(m.get('orders', 0), undefined);
-    assert.deepEqual(await readdir(dir), ['my.topic_with-dashes-2-3']);
+    assert.deepEqual((await readdir(dir)).sort(), ['journal', 'my.topic_with-dashes-2-3']);
     const fresh = await m.getOrCreate('orders', 0);
     assert.equal(fresh.logEndOffset, 0n);
     await m.close();
@@ -47,7 +47,7 @@ test('LogManager refuses names that are not legal Kafka topics and finishes inte
   try {
     await mkdir(join(dir, 'gone-0.123-delete'), { recursive: true });
     const m = await LogManager.open(dir, opts());
-    assert.deepEqual(await readdir(dir), []);
+    assert.deepEqual(await readdir(dir), ['journal'], 'only the sync journal');
     for (const bad of ['', '..', 'a/b', 'x'.repeat(250), 'spaces are bad']) {
       await assert.rejects(m.getOrCreate(bad, 0), (e: KafkaError) => e.code === ErrorCode.INVALID_TOPIC_EXCEPTION);
     }
