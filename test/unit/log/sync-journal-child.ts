@@ -5,13 +5,24 @@
  * it). Inert unless started by the test (node --test may load every file in this directory).
  */
 import { SyncJournal } from '../../../src/log/journal/sync-journal.js';
+import { BatchLayout, computeBatchCrc } from '../../../src/protocol/records/batch-header.js';
 
 export const CHILD_JOURNAL = { fileBytes: 64 * 1024, files: 3 };
 export const RUN_STRIDE = 1_000_000;
 
+/**
+ * A batch-shaped buffer of `size` bytes (at least a batch header and the label) whose batch
+ * CRC is valid, as every batch the log hands the journal is: the label sits after the header.
+ */
+export function labelledBatch(label: string, size: number): Buffer {
+  const b = Buffer.alloc(Math.max(size, BatchLayout.HEADER_SIZE + label.length), '.');
+  b.write(label, BatchLayout.HEADER_SIZE, 'latin1');
+  b.writeUInt32BE(computeBatchCrc(b), BatchLayout.CRC);
+  return b;
+}
+
 export function childBatch(index: number, j: number): Buffer {
-  const size = 100 + ((index * 7919 + j * 104729) % 3900);
-  return Buffer.from(`${index}:${j}:`.padEnd(size, '.'));
+  return labelledBatch(`${index}:${j}:`, 100 + ((index * 7919 + j * 104729) % 3900));
 }
 
 async function appendForever(dir: string, run: number): Promise<void> {

@@ -8,18 +8,20 @@ import { fileURLToPath } from 'node:url';
 import { JournalBatchTooLargeError, SyncJournal } from '../../../src/log/journal/sync-journal.js';
 import type { ReplayedBatch, SyncJournalOptions } from '../../../src/log/journal/types.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
-import { CHILD_JOURNAL, RUN_STRIDE, childBatch } from './sync-journal-child.js';
+import { BatchLayout } from '../../../src/protocol/records/batch-header.js';
+import { CHILD_JOURNAL, RUN_STRIDE, childBatch, labelledBatch } from './sync-journal-child.js';
 import { tempDir } from './helpers.js';
 
 const KB = 1024;
 const HEADER = 18;
 
+/** A batch-shaped buffer (valid batch CRC, which replay checks) with its index after the header. */
 function batch(index: number, size = 200): Buffer {
-  return Buffer.from(`${index}:`.padEnd(size, '.'));
+  return labelledBatch(`${index}:`, size);
 }
 
 function indexOf(b: Buffer): number {
-  return Number(b.toString('latin1', 0, b.indexOf(':')));
+  return Number(b.toString('latin1', BatchLayout.HEADER_SIZE, b.indexOf(':', BatchLayout.HEADER_SIZE)));
 }
 
 /** Batches 6c..6c+5 share a key, so groups of 1, 2 and 3 batches (see groupsOf) do too. */
@@ -383,7 +385,7 @@ test('kill -9 while appending: every acknowledged append is replayed or covered 
       const replayed = new Map<number, number>();
       let last = -1;
       for await (const { logKey, batch: b } of replay()) {
-        const [index, j] = b.toString('latin1', 0, 24).split(':').map(Number) as [number, number];
+        const [index, j] = b.toString('latin1', BatchLayout.HEADER_SIZE, BatchLayout.HEADER_SIZE + 24).split(':').map(Number) as [number, number];
         assert.ok(index >= run * RUN_STRIDE && index < (run + 1) * RUN_STRIDE, `batch ${index} of another run`);
         // Replay may start inside a group: a rotation's checkpoint covers the batches before it.
         const inOrder = j === 0 ? index > last : last === -1 || (index === last && j === replayed.get(index));
