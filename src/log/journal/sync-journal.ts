@@ -62,6 +62,8 @@ export class SyncJournal {
   /** The generation whose half-full preparations (next file, early checkpoint) have started. */
   private preparedAfter = 0;
   private checkpointRun: Promise<void> | null = null;
+  /** Journal bytes written since the last checkpoint started (options.checkpointBytes). */
+  private bytesSinceCheckpoint = 0;
   private failure: Error | null = null;
   private closed = false;
 
@@ -208,6 +210,7 @@ export class SyncJournal {
       const n = writeAllAtSync(this.current!.fd, buffers, this.writePos);
       this.writePos += n;
       this.stats.bytes += n;
+      this.bytesSinceCheckpoint += n;
       this.dirty = true;
     } catch (e) {
       throw storageError(`write to ${this.currentPath()} failed`, e);
@@ -220,6 +223,8 @@ export class SyncJournal {
       void this.slot(slotOf(next, this.options.files));
       if (this.holdsLiveRecords(next) && !this.checkpointRun) this.checkpoint().catch(() => {});
     }
+    const every = this.options.checkpointBytes;
+    if (every !== undefined && this.bytesSinceCheckpoint >= every && !this.checkpointRun) this.checkpoint().catch(() => {});
   }
 
   private async syncCurrent(): Promise<void> {
@@ -272,6 +277,7 @@ export class SyncJournal {
   private async runCheckpoint(): Promise<void> {
     if (this.failure) throw this.failure;
     const at: JournalCheckpoint = { generation: this.generation, position: this.writePos, files: this.options.files };
+    this.bytesSinceCheckpoint = 0;
     try {
       await this.options.checkpoint();
       await writeCheckpoint(this.options.dir, at);

@@ -30,6 +30,14 @@ export interface SyncJournalOptions {
   /** Files in the ring (at least 2): the journal writes one while older ones wait for reuse. */
   files: number;
   /**
+   * Start a checkpoint in the background once this many journal bytes were written since the
+   * last one started (if none is running). Small, frequent checkpoints spread the segments'
+   * writeback out: one large one queues the disk for long enough to stall the journal's own
+   * syncs, which every acknowledgement waits for. Without it, checkpoints run only when a
+   * file is about to be reused.
+   */
+  checkpointBytes?: number;
+  /**
    * Makes every partition log's writes so far durable in the log itself (fdatasync of each
    * log's unsynced segments). The journal calls it before it reuses a file, and only then
    * moves its checkpoint past that file's records; appends meanwhile keep going to the

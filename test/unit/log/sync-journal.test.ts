@@ -319,6 +319,22 @@ test('rotation checkpoints when the next slot still holds live records, and wait
   }
 });
 
+test('checkpointBytes starts a checkpoint every so many journal bytes, long before any file is reused', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let calls = 0;
+    const { journal } = await openJournal(dir, { fileBytes: 1024 * KB, files: 4, checkpointBytes: 20 * KB, checkpoint: async () => void calls++ });
+    await appendBatches(journal, 0, 100, () => 1000); // about 100 KiB of journal: no rotation
+    await journal.checkpointNow(); // waits for any running one, then one more
+    assert.equal(journal.stats.rotations, 0);
+    assert.ok(calls >= 4 && calls <= 6, `about one checkpoint per 20 KiB (${calls})`);
+    await journal.close();
+    assert.deepEqual(await replayedIndexes(dir), [], 'the last checkpoint covers every append');
+  } finally {
+    await cleanup();
+  }
+});
+
 test('a failing checkpoint rejects the appends waiting on it and fails the journal cleanly', async () => {
   const { dir, cleanup } = await tempDir();
   try {
