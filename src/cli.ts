@@ -120,7 +120,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  const code = (err as { code?: unknown }).code;
+  // Only parseArgs's errors carry a string code of this kind (a KafkaError's code is a number).
+  if (err instanceof ConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`lakegate: ${(err as Error).message}\n`);
     process.exit(2);
   }

@@ -3,11 +3,11 @@
  * manager recovers every partition directory it finds, so a partition's data is never
  * served before it has been checked.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { logger } from '../logger.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { fsyncDir, storageError } from './fs-util.js';
+import { fsyncDir, isNotFound, storageError } from './fs-util.js';
 import { DEFAULT_LOG_OPTIONS, resolveLogOptions, type LogOptions } from './options.js';
 import { JournalBatchTooLargeError, SyncJournal } from './journal/sync-journal.js';
 import { type LogJournal, PartitionLog } from './partition-log.js';
@@ -62,7 +62,9 @@ export class LogManager {
         }
       };
       await Promise.all(Array.from({ length: Math.min(RECOVERY_CONCURRENCY, toOpen.length) }, worker));
-      if (m.defaults.fsync === 'before-ack') await m.openJournal();
+      // A journal left by an earlier run under 'before-ack' is replayed whatever the policy is
+      // now: after a machine crash it may hold acknowledged batches the segments lost.
+      if (m.defaults.fsync === 'before-ack' || (await exists(join(dataDir, JOURNAL_DIR)))) await m.openJournal();
     } catch (e) {
       await m.journal?.close().catch(() => {});
       await Promise.all([...m.logs.values()].map((l) => l.close().catch(() => {})));
@@ -104,6 +106,12 @@ export class LogManager {
     await Promise.all(pending);
     if (appended > 0) logger.warn({ batches: appended }, 'sync journal: batches the logs had lost were replayed from the journal');
     await journal.checkpointNow();
+    if (this.defaults.fsync !== 'before-ack') {
+      // Replayed and checkpointed: the journal holds nothing needed. Its files stay for reuse.
+      await journal.close();
+      this.journal = null;
+      return;
+    }
     this.logJournal = { append: (record) => journal.append(record), tooLarge: (err) => err instanceof JournalBatchTooLargeError };
     for (const log of this.logs.values()) log.attachJournal(this.logJournal);
   }
@@ -206,6 +214,16 @@ export class LogManager {
       await this.journal.checkpointNow();
       await this.journal.close();
     }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
   }
 }
 

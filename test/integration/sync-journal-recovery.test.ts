@@ -80,6 +80,24 @@ test('acknowledged records lost from the segments with the page cache come back 
   assert.equal(statSync(segmentLog(0)).size, sizes[0], 'partition 0 is rebuilt byte for byte in length');
 
   // A clean restart replays nothing: the journal was checkpointed at start-up and shutdown.
+  const durable2 = statSync(segmentLog(2)).size; // sealed at the clean shutdown
   server = await startLakegate({ dataDir });
   assert.doesNotMatch(server.output(), /replayed from the journal/);
+
+  // More acknowledged records, another machine crash, and a restart with --fsync os: the
+  // journal left by the earlier run is still replayed.
+  const producer2 = kafkaClient(server.port).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer2.connect();
+  const more = Array.from({ length: 200 }, (_, i) => ({ partition: 2, key: `more-${i}`, value: `more ${i}` }));
+  await producer2.send({ topic: TOPIC, acks: -1, messages: more });
+  await producer2.disconnect();
+  await server.kill9();
+  server = undefined;
+  truncateSync(segmentLog(2), durable2); // what the crash took: everything since the last sync
+  server = await startLakegate({ dataDir, args: ['--fsync', 'os'] });
+  assert.match(server.output(), /batches the logs had lost were replayed from the journal/);
+  await server.stop();
+  server = undefined;
+  const keys = dumpLog(dataDir, TOPIC, 2).map((r) => Buffer.from(r.key ?? '', 'base64').toString());
+  assert.deepEqual(keys, [...acked.get(2)!, ...more.map((m) => m.key)], 'partition 2 after the second crash');
 });
