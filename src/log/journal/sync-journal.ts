@@ -100,6 +100,7 @@ export class SyncJournal {
       const journal = new SyncJournal(options, 1, 0, start);
       try {
         journal.current = await journal.slot(0);
+        await journal.prepareRing();
         await writeCheckpoint(dir, start);
       } catch (e) {
         await journal.close();
@@ -111,7 +112,12 @@ export class SyncJournal {
     const last = generations[generations.length - 1]!;
     // Positioned at the end of the last replayed generation: the first append rotates.
     const journal = new SyncJournal(options, last, fileBytes, checkpoint);
-    void journal.slot(slotOf(last + 1, files));
+    try {
+      await journal.prepareRing();
+    } catch (e) {
+      await journal.close();
+      throw e;
+    }
     return { journal, replay: () => replayGenerations(dir, checkpoint, generations) };
   }
 
@@ -297,6 +303,15 @@ export class SyncJournal {
     this.inFlight = [];
     this.queue = [];
     for (const append of lost) append.reject(this.failure);
+  }
+
+  /**
+   * Opens every file of the ring, creating (zero-filling and syncing) the missing ones now:
+   * zero-filling a 32 MiB file while acknowledgements wait on the journal's syncs queued the
+   * disk behind it and stalled them for hundreds of milliseconds.
+   */
+  private async prepareRing(): Promise<void> {
+    for (let i = 0; i < this.options.files; i++) await this.slot(i);
   }
 
   private slot(slot: number): Promise<FileHandle> {
