@@ -1,6 +1,6 @@
 // Servers, warm-ups and the measured runs: rounds of Kafka, lakegate (sync), lakegate
 // (relaxed), a fresh topic per run.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopic, deleteTopic } from './admin.js';
 import { startKafka, type KafkaDist } from './kafka.js';
@@ -74,6 +74,26 @@ export interface Server {
   name: ServerName;
   bootstrap: string;
   proc: Spawned;
+  /** The directory holding the server's partition directories (<topic>-<partition>). */
+  logDir: string;
+}
+
+/**
+ * Waits until a deleted topic's partition directories (Kafka renames them to
+ * `<topic>-<n>.<id>-delete` first) are gone, then for the disk: deleting gigabytes is disk work
+ * that must not overlap the next measured run.
+ */
+async function waitTopicFilesGone(logDir: string, topic: string, timeoutMs = 60_000): Promise<void> {
+  const prefix = `${topic}-`;
+  const until = Date.now() + timeoutMs;
+  while (readdirSync(logDir).some((f) => f.startsWith(prefix))) {
+    if (Date.now() > until) {
+      log(`  ${topic}: its files are still in ${logDir} after ${timeoutMs / 1000} s; going on`);
+      break;
+    }
+    await sleep(200);
+  }
+  await run('sync', []);
 }
 
 function loadavg(): number {
@@ -110,7 +130,7 @@ export async function startServers(o: RunOptions, dir: string, modes: readonly L
   try {
     if (withKafka) {
       const k = await startKafka(o.kafka, join(dir, 'kafka'), join(dir, 'kafka.log'));
-      servers.push({ name: 'kafka', bootstrap: k.bootstrap, proc: k.proc });
+      servers.push({ name: 'kafka', bootstrap: k.bootstrap, proc: k.proc, logDir: join(k.dir, 'data') });
     }
     for (const m of modes) {
       const l = await startLakegate(join(dir, `lakegate-${m.label}`), join(dir, `lakegate-${m.label}.log`), {
@@ -118,7 +138,7 @@ export async function startServers(o: RunOptions, dir: string, modes: readonly L
         fsync: m.fsync,
         cpuProfDir: o.cpuProfDir,
       });
-      servers.push({ name: m.label, bootstrap: l.bootstrap, proc: l.proc });
+      servers.push({ name: m.label, bootstrap: l.bootstrap, proc: l.proc, logDir: join(l.dir, 'data', 'log') });
     }
     return servers;
   } catch (err) {
@@ -155,6 +175,7 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
   const otherCpuSeconds = Math.max(0, cpu1.busy - cpu0.busy - usage.cpuSeconds - perf.producerCpuSeconds);
   const bytes = perf.records * g.recordSize;
   await deleteTopic(s.bootstrap, c.topic);
+  await waitTopicFilesGone(s.logDir, c.topic);
   const rec: RunRecord = {
     group: g.id,
     round,
@@ -195,6 +216,7 @@ export async function warmAll(g: Group, o: RunOptions, servers: Server[], second
     await makeTopic(s, o, topic, g.partitions);
     const rate = await warmUp(o.kafka, s.bootstrap, { topic, recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes }, seconds);
     await deleteTopic(s.bootstrap, topic);
+    await waitTopicFilesGone(s.logDir, topic);
     if (s.name === 'kafka') kafkaRate = rate;
     log(`  warm-up ${s.name}: ${seconds} s, ${Math.round(rate)} rec/s at the end`);
   }
