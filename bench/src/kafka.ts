@@ -166,7 +166,7 @@ export async function startKafka(k: KafkaDist, dir: string, logFile: string): Pr
     // gone before the next run starts, so that no server's clean-up overlaps another's measured
     // run. A delayed delete of a run's gigabytes landing in a later run kept the disk busy (this
     // machine's ext4 discards freed blocks online) and stalled that run's fdatasyncs.
-    'file.delete.delay.ms=500',
+    'log.segment.delete.delay.ms=500',
   ];
   const propsFile = join(dir, 'server.properties');
   writeFileSync(propsFile, props.join('\n') + '\n');
