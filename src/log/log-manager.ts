@@ -125,11 +125,6 @@ export class LogManager {
     for (const log of [...this.logs.values()]) await log.syncUnsynced();
   }
 
-  /** The sync journal's counters (null unless fsync is 'before-ack'). */
-  get journalStats(): SyncJournal['stats'] | null {
-    return this.journal?.stats ?? null;
-  }
-
   get(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(key(topic, partition));
   }

@@ -113,6 +113,8 @@ export class PartitionLog {
   private journal: LogJournal | null = null;
   /** Segments written to since their last fdatasync while the journal vouched for the data. */
   private readonly unsynced = new Set<LogSegment>();
+  /** This log's key in the sync journal: its directory name under the data directory. */
+  private readonly journalKey: string;
 
   private constructor(
     readonly topic: string,
@@ -124,6 +126,7 @@ export class PartitionLog {
     recovered: { clean: boolean; truncatedBytes: number },
   ) {
     const active = this.active;
+    this.journalKey = basename(dir);
     this.nextOffset = active.nextOffset;
     this.hw = active.nextOffset;
     this.assignedBase = active.baseOffset;
@@ -308,7 +311,7 @@ export class PartitionLog {
       // The segment is synced later, in bulk, when the journal checkpoints (syncUnsynced).
       this.unsynced.add(seg);
       const journal = this.journal;
-      const record = { logKey: basename(this.dir), batches: items.map((i) => i.batch) };
+      const record = { logKey: this.journalKey, batches: items.map((i) => i.batch) };
       await this.syncs.add(group, () => journal.append(record).catch((err) => (journal.tooLarge(err) ? seg.handle.datasync() : Promise.reject(err))));
     } else if (this.opts.fsync === 'before-ack') {
       await this.syncs.add(group, () => seg.handle.datasync());

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
-import { CACHE, INTEROP_DIR, REPO_ROOT, assertSucceeded, freePort, listOffsets, pythonBin, run, startLakegate, versions, type Lakegate } from './support.js';
+import { CACHE, INTEROP_DIR, REPO_ROOT, assertSucceeded, freePort, listOffsets, pythonBin, resultOf, run, startLakegate, tablesPythonBin, versions, type Lakegate } from './support.js';
 
 const N = 600;
 const M = 400;
@@ -235,12 +235,6 @@ async function logged(body: () => Promise<void>): Promise<void> {
   }
 }
 
-function resultOf<T>(stdout: string, what: string): T {
-  const line = stdout.split('\n').filter((l) => l.startsWith('RESULT ')).at(-1);
-  assert.ok(line, `${what} printed no RESULT line:\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice('RESULT '.length)) as T;
-}
-
 async function serializer(mode: 'avro-v1' | 'avro-v2', first: number, count: number, acksFile: string) {
   const r = await run(pythonBin(), [path.join(INTEROP_DIR, 'python', 'serializers.py'), mode, lg!.bootstrap, karapace!.url, TOPIC, String(first), String(count), acksFile], {
     timeoutMs: 180_000,
@@ -285,10 +279,8 @@ test('Karapace as the external registry: AvroSerializer v1 then v2 registered th
     await waitForTableCaughtUp(lg!.httpPort, TOPIC);
     assert.deepEqual(await listOffsets(lg!.bootstrap, TOPIC), [{ partition: 0, low: 0, high: N + M }]);
 
-    const tablesPython = path.join(CACHE, 'tables', 'venv', 'bin', 'python');
-    assert.ok(existsSync(tablesPython), `pyiceberg is not installed (${tablesPython}): run \`bash test/interop/run.sh\``);
     const r = await run(
-      tablesPython,
+      tablesPythonBin(),
       [path.join(INTEROP_DIR, 'tables', 'pyiceberg_serializers.py'), 'avro', '--uri', `http://127.0.0.1:${lg!.httpPort}`, '--table', `kafka.${TOPIC}`, '--v2-from', String(N), acks1, acks2],
       { timeoutMs: 240_000, logFile: path.join(workDir, 'pyiceberg.log') },
     );

@@ -39,13 +39,13 @@
  *     the table is typed with every value as sent.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitForTableCaughtUp } from '../support/iceberg-table-reader.js';
-import { CACHE, INTEROP_DIR, assertSucceeded, listOffsets, pythonBin, run, startLakegate, type Lakegate } from './support.js';
+import { INTEROP_DIR, assertSucceeded, listOffsets, pythonBin, resultOf, run, startLakegate, tablesPythonBin, type Lakegate } from './support.js';
 
 /** Avro records before and after v2 (small records: the point is the values, not volume). */
 const N = 600;
@@ -65,19 +65,6 @@ after(async () => {
   await lg?.stop();
   if (workDir && process.env.INTEROP_KEEP !== '1') rmSync(workDir, { recursive: true, force: true });
 });
-
-function tablesPython(): string {
-  const py = path.join(CACHE, 'tables', 'venv', 'bin', 'python');
-  assert.ok(existsSync(py), `pyiceberg is not installed (${py} is missing): run \`bash test/interop/run.sh\`, which installs it`);
-  return py;
-}
-
-/** The last "RESULT {json}" line a Python program printed. */
-function resultOf<T>(stdout: string, what: string): T {
-  const line = stdout.split('\n').filter((l) => l.startsWith('RESULT ')).at(-1);
-  assert.ok(line, `${what} printed no RESULT line:\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice('RESULT '.length)) as T;
-}
 
 interface Ack {
   i: number;
@@ -131,7 +118,7 @@ interface TableResult {
 }
 async function pyiceberg(mode: 'avro' | 'protobuf' | 'json', topic: string, acks: string[], v2From = 0): Promise<TableResult> {
   const r = await run(
-    tablesPython(),
+    tablesPythonBin(),
     [path.join(INTEROP_DIR, 'tables', 'pyiceberg_serializers.py'), mode, '--uri', `http://127.0.0.1:${lg!.httpPort}`, '--table', `kafka.${topic}`, '--v2-from', String(v2From), ...acks],
     { timeoutMs: 240_000, logFile: path.join(workDir, `pyiceberg-${topic}.log`) },
   );

@@ -83,6 +83,18 @@ export function pythonBin(): string {
   return needFile(path.join(CACHE, 'venv', 'bin', 'python'), 'the Python venv with confluent-kafka');
 }
 
+/** The Python of the table readers' venv (pyiceberg, pyspark: install-table-readers.sh). */
+export function tablesPythonBin(): string {
+  return needFile(path.join(CACHE, 'tables', 'venv', 'bin', 'python'), 'the table readers venv with pyiceberg');
+}
+
+/** The last "RESULT {json}" line a Python program printed, parsed. */
+export function resultOf<T>(stdout: string, what: string): T {
+  const line = stdout.split('\n').filter((l) => l.startsWith('RESULT ')).at(-1);
+  assert.ok(line, `${what} printed no RESULT line:\n${stdout.slice(-2000)}`);
+  return JSON.parse(line.slice('RESULT '.length)) as T;
+}
+
 export function franzBin(): string {
   return needFile(path.join(CACHE, 'bin', 'franz-producer'), 'the franz-go producer');
 }

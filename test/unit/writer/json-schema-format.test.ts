@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import avro from 'avsc';
+import { avroParseOptions } from '../../../src/schema-registry/avro-long.js';
 import { checkSlot, columnWriter, pushSlot } from '../../../src/writer/avro-columns.js';
 import { AvroMappingError, avroColumns, avroValueSlots, type AvroSchemaText } from '../../../src/writer/avro-schema.js';
 import { jsonSchemaFormat } from '../../../src/writer/json-schema-format.js';
@@ -28,19 +29,6 @@ function problem(v: unknown): string {
   return v.reason;
 }
 
-/** longs as bigint, as the table writer's avsc types have them. */
-const BIGINT_LONG = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
-  toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
-  toJSON: (n: bigint) => n.toString(),
-  isValid: (n: unknown) => typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n,
-  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
-});
 
 /** The decoded value goes through checkSlot and the column writers, and avsc calls it valid. */
 function assertFitsColumns(image: AvroSchemaText, decoded: unknown): void {
@@ -55,10 +43,8 @@ function assertFitsColumns(image: AvroSchemaText, decoded: unknown): void {
     pushSlot(writer, slot, record[slot.name]);
     writer.release();
   });
-  // avsc reads {type: long, logicalType: ...} with its own long type, never the registry's
-  // bigint one; the contract has timestamp-micros as bigint, so plain long is what to check.
-  const plainLongs = (_key: string, v: unknown) => ((v as { logicalType?: string })?.logicalType === 'timestamp-micros' ? 'long' : v);
-  const type = avro.Type.forSchema(JSON.parse(image.schema, plainLongs) as avro.Schema, { wrapUnions: true, registry: { long: BIGINT_LONG } });
+  // The table writer's avsc options: longs (timestamp-micros too) as bigint.
+  const type = avro.Type.forSchema(JSON.parse(image.schema) as avro.Schema, { ...avroParseOptions(), wrapUnions: true });
   const errors: string[] = [];
   assert.ok(type.isValid(decoded, { errorHook: (path) => errors.push(path.join('.')) }), `avsc refuses ${errors.join(', ')}`);
 }
