@@ -34,6 +34,24 @@ export interface PerfResult {
   producerCpuSeconds: number;
   /** the statistics above are ProducerPerformance's steady-state line (after the warm-up records) */
   steadyState: boolean;
+  /** the producer's own metrics (--print-metrics), when it printed them */
+  client?: ClientMetrics;
+}
+
+/**
+ * Where a record's latency went, from the Java producer's metrics over the whole run (warm-up
+ * records included): waiting in the producer's accumulator for a request to carry it, and the
+ * request's round trip. The producer keeps at most 5 requests in flight per connection
+ * (max.in.flight.requests.per.connection), so a longer round trip lowers the rate it can send
+ * at, and records queue behind it.
+ */
+export interface ClientMetrics {
+  /** producer-metrics request-latency-avg: send of a produce request to its response (ms) */
+  requestLatencyAvgMs: number;
+  /** producer-metrics record-queue-time-avg: a batch's time in the accumulator (ms) */
+  recordQueueTimeAvgMs: number;
+  /** producer-metrics records-per-request-avg */
+  recordsPerRequestAvg: number;
 }
 
 // "100000 records sent, 49975.0 records/sec (48.80 MB/sec), 389.15 ms avg latency, 651.00 ms max
@@ -41,6 +59,20 @@ export interface PerfResult {
 // With --warmup-records a second line follows: "80000 steady state records sent, ..." (same fields).
 const SUMMARY =
   /(\d+) (steady state )?records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/g;
+
+const CLIENT_METRIC = /^producer-metrics:([a-z-]+):\{client-id=[^}]*\}\s*:\s*([-\d.E]+|NaN)$/gm;
+
+/** The client metrics ProducerPerformance --print-metrics printed, if it printed them all. */
+export function parseClientMetrics(out: string): ClientMetrics | undefined {
+  const m = new Map<string, number>();
+  for (const x of out.matchAll(CLIENT_METRIC)) m.set(x[1]!, Number(x[2]));
+  const get = (name: string) => m.get(name);
+  const req = get('request-latency-avg');
+  const queue = get('record-queue-time-avg');
+  const perRequest = get('records-per-request-avg');
+  if (req === undefined || queue === undefined || perRequest === undefined) return undefined;
+  return { requestLatencyAvgMs: req, recordQueueTimeAvgMs: queue, recordsPerRequestAvg: perRequest };
+}
 
 /** The steady-state summary line if there is one, else the whole-run one. */
 export function parseSummary(out: string): (Omit<PerfResult, 'wallSeconds' | 'producerCpuSeconds' | 'records'> & { records: number }) | undefined {
@@ -63,6 +95,7 @@ function perfArgs(k: KafkaDist, bootstrap: string, c: PerfConfig, records: numbe
     '--record-size', String(c.recordSize),
     '--throughput', String(throughput),
     ...(warmup > 0 ? ['--warmup-records', String(warmup)] : []),
+    '--print-metrics', // at exit, after the summary lines (a killed warm-up prints none)
     '--producer-props', ...props,
   ];
 }
@@ -99,7 +132,7 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
     if (o.code !== 0 || !s) {
       throw new Error(`ProducerPerformance failed (exit ${o.code}) against ${bootstrap}:\n${o.stdout.slice(-1500)}\n${o.stderr.slice(-3000)}`);
     }
-    return s;
+    return { ...s, client: parseClientMetrics(o.stdout) };
   });
   const sum = (f: (s: (typeof parsed)[number]) => number) => parsed.reduce((a, s) => a + f(s), 0);
   const max = (f: (s: (typeof parsed)[number]) => number) => Math.max(...parsed.map(f));
@@ -117,6 +150,18 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
     wallSeconds,
     producerCpuSeconds,
     steadyState: parsed.every((s) => s.steadyState),
+    client: worstClient(parsed.map((s) => s.client)),
+  };
+}
+
+/** Several processes: the worst latencies and the mean request size; undefined if any lacks them. */
+function worstClient(all: (ClientMetrics | undefined)[]): ClientMetrics | undefined {
+  if (all.length === 0 || all.some((c) => c === undefined)) return undefined;
+  const cs = all as ClientMetrics[];
+  return {
+    requestLatencyAvgMs: Math.max(...cs.map((c) => c.requestLatencyAvgMs)),
+    recordQueueTimeAvgMs: Math.max(...cs.map((c) => c.recordQueueTimeAvgMs)),
+    recordsPerRequestAvg: cs.reduce((a, c) => a + c.recordsPerRequestAvg, 0) / cs.length,
   };
 }
 

@@ -39,6 +39,9 @@ const M = {
   p50: { metric: 'p50-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p50Ms, digits: 1 },
   p99: { metric: 'p99-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p99Ms, digits: 1 },
   p999: { metric: 'p99.9-latency', unit: 'ms', better: 'lower', get: (r) => r.perf.p999Ms, digits: 1 },
+  // the producer's own view (perf.ts ClientMetrics); NaN when it printed no metrics
+  clientRequest: { metric: 'client-request-latency-avg', unit: 'ms', better: 'lower', get: (r) => r.perf.client?.requestLatencyAvgMs ?? NaN, digits: 2 },
+  clientQueue: { metric: 'client-queue-time-avg', unit: 'ms', better: 'lower', get: (r) => r.perf.client?.recordQueueTimeAvgMs ?? NaN, digits: 1 },
 } satisfies Record<string, Metric>;
 
 const round = (x: number, d: number) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
@@ -91,6 +94,9 @@ export function buildDetails(groups: GroupResult[], materialization?: Detail[]):
         out.push(detail(`latency-p50-half-rate${sfx}`, what, g, mode.label, M.p50));
         out.push(detail(`latency-p99-half-rate${sfx}`, what, g, mode.label, M.p99));
         out.push(detail(`latency-p99.9-half-rate${sfx}`, what, g, mode.label, M.p999));
+        // where the latency went, as the producer saw it (not targets)
+        out.push(detail(`latency-client-request-half-rate${sfx}`, `${what}; producer metric request-latency-avg`, g, mode.label, M.clientRequest));
+        out.push(detail(`latency-client-queue-half-rate${sfx}`, `${what}; producer metric record-queue-time-avg`, g, mode.label, M.clientQueue));
       }
     }
   }
@@ -197,7 +203,7 @@ export function methodNotes(seconds: number, warmSeconds: number, groupWarmSecon
     `Warm-up (never measured): each server is first driven at full speed for ${warmSeconds} s with the first group's workload (JIT of Kafka's JVM and lakegate's V8, page cache, heap growth), and for ${groupWarmSeconds} s more before any group whose workload differs from the previous one. Records per measured run: Kafka's rate over the last 5 s of the latest warm-up x ${seconds} s, the same count for both servers.`,
     `Each run: a fresh topic with the group's partition count created through the same admin client on both servers (kafkajs CreateTopics), \`sync\` so the previous run's writeback does not land in it, a wait for the machine to be quiet (it is shared), the run, then DeleteTopics. The per-run "other work" share in ${runsFile} says how much foreign CPU use overlapped each run.`,
     `Throughput: ProducerPerformance's records/sec and MB/sec (several processes: summed). Latency: its send-to-ack percentiles (worst process), including the producer's own batching (linger.ms=5). Both come from its steady-state summary: the first ${WARMUP_SHARE * 100}% of each run's records are \`--warmup-records\` (the producer JVM warming up) and left out. Server CPU and RSS cover the whole run.`,
-    `Latency scenario: fixed rate = half the median Kafka records/s of ${BASELINE}, same workload; records = rate x ${seconds} s.`,
+    `Latency scenario: fixed rate = half the median Kafka records/s of ${BASELINE}, same workload; records = rate x ${seconds} s. Its \`latency-client-*\` entries are the producer's own metrics over the whole run (\`--print-metrics\`): request-latency-avg (a produce request's round trip) and record-queue-time-avg (a batch's wait in the producer before a request carries it). The producer keeps at most 5 requests in flight on its one connection, so it can send at most 5 requests per round trip; when the round trip grows, records queue, and the queue time is most of the latency.`,
     `Server CPU: utime+stime (+ reaped children) of the server process from /proc/<pid>/stat between producer start and exit, divided by the payload produced (records x record size, 1 GB = 10^9 B). Peak RSS: the highest VmRSS sampled every 100 ms during the run.`,
     `rss-peak / cpu-s-per-gb (the targets) are measured during ${BASELINE}-sync, the "-relaxed" ones during ${BASELINE}-relaxed; every throughput scenario also lists its own.`,
     `Ratios: lakegate / Kafka for every pair, then the median; the lakegate and Kafka columns are medians of their runs. "better" says which direction wins.`,

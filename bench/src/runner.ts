@@ -194,7 +194,8 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
   log(
     `  ${g.id} #${round} ${s.name.padEnd(7)} ${Math.round(perf.recordsPerSec)} rec/s ${perf.mbPerSec} MB/s ` +
       `p50/p99/p99.9 ${perf.p50Ms}/${perf.p99Ms}/${perf.p999Ms} ms  cpu ${rec.cpuSecondsPerGB.toFixed(1)} s/GB  ` +
-      `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU`,
+      `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU` +
+      (perf.client ? `  client: request ${perf.client.requestLatencyAvgMs.toFixed(1)} ms, queue ${perf.client.recordQueueTimeAvgMs.toFixed(1)} ms avg` : ''),
   );
   return rec;
 }
