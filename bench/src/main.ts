@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   }
 
   if (a.materialize === 'on') {
-    log('materialization: the worker pool draining JSON into Iceberg, and freshness at a fixed rate (lakegate only)');
+    log('materialization: JSON into Iceberg while ingest runs, the worker pool draining a backlog alone, and freshness at a fixed rate (lakegate only)');
     const m = await measureMaterialization({ ...(quick ? MATERIALIZE_QUICK : MATERIALIZE_FULL), cli: join(lakegateRoot, 'dist', 'src', 'cli.js') });
     materialization = m.details;
   }

@@ -3,7 +3,8 @@
  * JSON into Iceberg data files, and how long a produced record takes to become visible to a
  * table reader while JSON flows at a fixed rate.
  *
- *   npm run bench:materialize -- [--seconds 30] [--rate-mb 10] [--drain-mb 200] [--rounds 3] [--writer-threads N] [--quick]
+ *   npm run bench:materialize -- [--seconds 30] [--rate-mb 10] [--live-seconds 30] [--live-rate-mb 60]
+ *                                [--drain-mb 200] [--rounds 3] [--writer-threads N] [--quick]
  *
  * Writes bench/results/materialize.json (entries in the main harness's format) and .md.
  * From code: `measureMaterialization(options)` returns the same entries as report Details.
@@ -12,34 +13,37 @@
  * the first admin-API poll (every 25 ms) whose committed offset covers it. A table commit is
  * the moment every reader that loads the table sees the rows, so this is produce -> visible.
  *
- * Throughput: the JSON is produced first, into a topic that is not materialized (the server
+ * Tables while ingest runs (materialize-json, the target figure): materialize-live.ts.
+ *
+ * The pool alone (materialize-json-drain): the JSON is produced first, into a topic that is not materialized (the server
  * runs with the broker default table.format=none), so the producer's speed does not limit the
  * figure; then the server restarts with tables on and the pool drains the backlog. The rate is
  * the JSON bytes over the time from restart to the table holding every record, and the CPU
  * cost is the server's CPU seconds over that time per MB (robust on a shared machine).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
 import { RESULTS_DIR } from './paths.js';
+import { liveIngest, type LiveResult } from './materialize-live.js';
+import { committed, createTopic, doc, JSON_COLUMNS, kafkaClient, PARTITIONS, start, stop, type Server } from './materialize-server.js';
 import { clkTck, cpuSeconds, machineCpu } from './procstat.js';
 import type { Detail, Entry } from './report.js';
 
-const { Kafka, logLevel } = kafkajs;
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The server built next to this file (dist/, or a private --outDir build). */
 const CLI = path.resolve(here, '../../src/cli.js');
-const PARTITIONS = 4;
-const JSON_COLUMNS = 'id:long,customer:string,amount:double,ts:timestamptz';
 
 export interface MaterializeBenchOptions {
   /** Freshness run length. */
   seconds: number;
   /** JSON MB/s produced during the freshness run. */
   rateMb: number;
+  /** Length of the ingest that tables are built during (materialize-live.ts). */
+  liveSeconds: number;
+  /** JSON MB/s the producer asks for during it. */
+  liveRateMb: number;
   /** JSON MB produced for each drain round. */
   drainMb: number;
   /** Drain rounds; the figures are their medians. */
@@ -50,15 +54,9 @@ export interface MaterializeBenchOptions {
   cli?: string;
 }
 
-export const DEFAULT_OPTIONS: MaterializeBenchOptions = { seconds: 30, rateMb: 10, drainMb: 200, rounds: 3, writerThreads: 0 };
+export const DEFAULT_OPTIONS: MaterializeBenchOptions = { seconds: 30, rateMb: 10, liveSeconds: 30, liveRateMb: 60, drainMb: 200, rounds: 3, writerThreads: 0 };
 /** What `npm run bench -- --quick` can afford on a shared 2-core machine. */
-export const QUICK_OPTIONS: MaterializeBenchOptions = { seconds: 15, rateMb: 10, drainMb: 100, rounds: 1, writerThreads: 0 };
-
-interface Server {
-  child: ChildProcess;
-  kafka: number;
-  http: number;
-}
+export const QUICK_OPTIONS: MaterializeBenchOptions = { seconds: 15, rateMb: 10, liveSeconds: 15, liveRateMb: 60, drainMb: 100, rounds: 1, writerThreads: 0 };
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -67,72 +65,6 @@ function quantile(sorted: number[], q: number): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function start(cli: string, dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
-  const args = [cli, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
-  if (writerThreads > 0) args.push('--writer-threads', String(writerThreads));
-  if (configFile) args.push('--config', configFile);
-  // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server (workers included).
-  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const ports = await new Promise<{ kafka: number; http: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('lakegate did not start'));
-    }, 20_000);
-    child.stdout!.on('data', (d) => {
-      // BENCH_SERVER_LOG=<file> keeps the server's log lines (with LAKEGATE_LOG_LEVEL=debug, every commit's timings).
-      if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, d);
-      out += d;
-      const m = /lakegate ready kafka=[^:]+:(\d+) http=[^:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ kafka: Number(m[1]), http: Number(m[2]) });
-      }
-    });
-  });
-  return { child, ...ports };
-}
-
-async function stop(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-async function committed(http: number, topic: string): Promise<Array<number | null>> {
-  const res = await fetch(`http://127.0.0.1:${http}/admin/tables/${topic}`);
-  if (!res.ok) return [];
-  const body = (await res.json()) as { partitions: Array<{ partition: number; committedOffset: number | null }> };
-  const out: Array<number | null> = [];
-  for (const p of body.partitions) out[p.partition] = p.committedOffset;
-  return out;
-}
-
-function doc(i: number): string {
-  return JSON.stringify({
-    id: i,
-    customer: `customer-${i % 997}`,
-    amount: (i % 10_000) / 100,
-    ts: new Date(1_700_000_000_000 + i).toISOString(),
-    tags: ['alpha', 'beta', i % 2 ? 'gamma' : 'delta'],
-    note: 'the quick brown fox jumps over the lazy dog '.repeat(4),
-  });
-}
-
-function kafkaClient(server: Server): InstanceType<typeof Kafka> {
-  return new Kafka({ clientId: 'bench-materialize', brokers: [`127.0.0.1:${server.kafka}`], logLevel: logLevel.NOTHING });
-}
-
-async function createTopic(kafka: InstanceType<typeof Kafka>, topic: string, configs: Record<string, string>): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, configEntries: Object.entries({ 'value.format': 'json', 'value.json.columns': JSON_COLUMNS, ...configs }).map(([name, value]) => ({ name, value })) }],
-  });
-  await admin.disconnect();
 }
 
 export interface FreshnessResult {
@@ -297,6 +229,7 @@ export interface MaterializeBenchResult {
   options: MaterializeBenchOptions;
   writerThreads: number;
   freshness: FreshnessResult;
+  live: LiveResult;
   drains: DrainResult[];
   details: Detail[];
 }
@@ -315,6 +248,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
   writeFileSync(noTables, 'table.format=none\n');
   try {
     let fresh: FreshnessResult | undefined;
+    let live: LiveResult | undefined;
     const drains: DrainResult[] = [];
     for (let r = 0; r < options.rounds; r++) {
       // Topics without an explicit table.format are not materialized while this server runs;
@@ -322,25 +256,44 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
       const server = await start(cli, path.join(dataDir, 'data'), options.writerThreads, noTables);
       let backlog: { bytes: number; ends: number[] };
       try {
-        if (r === 0) fresh = await freshness(server, options.seconds, options.rateMb);
+        if (r === 0) {
+          fresh = await freshness(server, options.seconds, options.rateMb);
+          live = await liveIngest(server, options.liveSeconds, options.liveRateMb);
+        }
         backlog = await produceBacklog(server, `drain${r}`, options.drainMb);
       } finally {
         await stop(server);
       }
       drains.push(await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
     }
-    if (!fresh) throw new Error('--rounds must be at least 1');
+    if (!fresh || !live) throw new Error('--rounds must be at least 1');
     const writerThreads = options.writerThreads || Math.max(1, os.availableParallelism() - 1);
     const mbPerS = median(drains.map((d) => d.steadyMbPerS));
     const fromRestart = median(drains.map((d) => d.mbPerS));
     const cpuPerMb = median(drains.map((d) => d.cpuSecondsPerMb));
     const writerMbPerCpuS = median(drains.map((d) => d.megabytes / d.writerCpuSeconds));
     const other = median(drains.map((d) => d.otherLoadCores));
+    const liveWhat = `while a producer replaying one pre-encoded request sent JSON (${JSON_COLUMNS}) at ${live.targetMbPerS} MB/s for ${options.liveSeconds} s (acknowledged: ${live.ingestMbPerS.toFixed(1)} MB/s, ${Math.round(live.ingestRecordsPerS)} records/s) on the same machine; ${writerThreads} writer thread(s)`;
     const details: Detail[] = [
       {
-        entry: entry('materialize-json', 'throughput', 'MB/s', 'higher', mbPerS, 1),
+        entry: entry('materialize-json', 'throughput', 'MB/s', 'higher', live.tableMbPerS, 1),
         pairs: [],
-        what: `JSON (${JSON_COLUMNS}) into Parquet by ${writerThreads} writer thread(s), backlog of ${options.drainMb} MB drained after a restart, sustained rate from the first commit (${fromRestart.toFixed(1)} MB/s counting start-up and warm-up); median of ${drains.length}; other load on the machine meanwhile ${other.toFixed(2)} cores`,
+        what: `JSON reaching the Iceberg table (committed), from its first commit to its last one during the ingest (${live.commitsDuringIngest} commits), ${liveWhat}`,
+      },
+      {
+        entry: entry('materialize-json-records', 'throughput', 'records/s', 'higher', live.tableRecordsPerS, 0),
+        pairs: [],
+        what: `as materialize-json, in records`,
+      },
+      {
+        entry: entry('materialize-json-lag', 'lag-at-end', 's', 'lower', live.lagSeconds, 2),
+        pairs: [],
+        what: `from the ingest's last acknowledgement until the table held every record, ${liveWhat}`,
+      },
+      {
+        entry: entry('materialize-json-drain', 'throughput', 'MB/s', 'higher', mbPerS, 1),
+        pairs: [],
+        what: `the pool alone (no producer running): JSON (${JSON_COLUMNS}) into Parquet by ${writerThreads} writer thread(s), backlog of ${options.drainMb} MB drained after a restart, sustained rate from the first commit (${fromRestart.toFixed(1)} MB/s counting start-up and warm-up); median of ${drains.length}; other load on the machine meanwhile ${other.toFixed(2)} cores`,
       },
       {
         entry: entry('materialize-json-cpu', 'cpu-s-per-mb', 's/MB', 'lower', cpuPerMb, 4),
@@ -358,7 +311,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
         what: `as freshness-p50, 99th percentile (max ${(fresh.maxMs / 1000).toFixed(2)} s)`,
       },
     ];
-    return { options, writerThreads, freshness: fresh, drains, details };
+    return { options, writerThreads, freshness: fresh, live, drains, details };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -396,6 +349,8 @@ async function main(): Promise<void> {
   const options: MaterializeBenchOptions = {
     seconds: arg('seconds', base.seconds),
     rateMb: arg('rate-mb', base.rateMb),
+    liveSeconds: arg('live-seconds', base.liveSeconds),
+    liveRateMb: arg('live-rate-mb', base.liveRateMb),
     drainMb: arg('drain-mb', base.drainMb),
     rounds: arg('rounds', base.rounds),
     writerThreads: arg('writer-threads', base.writerThreads),
@@ -404,7 +359,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(path.join(RESULTS_DIR, 'materialize.json'), JSON.stringify(result.details.map((d) => d.entry), null, 2) + '\n');
   writeFileSync(path.join(RESULTS_DIR, 'materialize.md'), markdown(result));
-  console.log(JSON.stringify({ freshness: result.freshness, drains: result.drains }, null, 2));
+  console.log(JSON.stringify({ freshness: result.freshness, live: result.live, drains: result.drains }, null, 2));
   for (const d of result.details) console.log(`${d.entry.scenario}: ${d.entry.lakegate} ${d.entry.unit} (${d.what})`);
 }
 
