@@ -287,7 +287,7 @@ function writeResults(name: string, groups: GroupResult[], meta: Meta, profileMd
     if (!e) continue;
     process.stdout.write(
       `  ${t.scenario.padEnd(34)} lakegate ${String(e.lakegate).padStart(9)} ${e.unit.padEnd(9)} kafka ${String(e.kafka).padStart(9)}  ` +
-        `ratio ${e.ratio}  ${t.text}: ${t.check(e) ? 'met' : 'NOT met'}\n`,
+        `ratio ${e.ratio}  ${t.text}: ${e.lakegate === null ? 'not measured' : t.check(e) ? 'met' : 'NOT met'}\n`,
     );
   }
   process.stdout.write(`results: ${join(RESULTS_DIR, name)}.{md,json,svg,runs.json}\n`);

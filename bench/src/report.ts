@@ -166,7 +166,11 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
       continue;
     }
     const e = d.entry;
-    const kafka = e.kafka === null && e.lakegate !== null ? 'no tables' : `${fmt(e.kafka)} ${e.unit}`;
+    if (e.lakegate === null) {
+      L.push(`| \`${t.scenario}\` | not measured | | | ${t.text} | |`);
+      continue;
+    }
+    const kafka = e.kafka === null ? 'no tables' : `${fmt(e.kafka)} ${e.unit}`;
     L.push(`| \`${t.scenario}\` | ${fmt(e.lakegate)} ${e.unit} | ${kafka} | ${fmt(e.ratio, 3)} | ${t.text} | ${t.check(e) ? 'yes' : '**no**'} |`);
   }
   L.push('');
