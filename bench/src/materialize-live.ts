@@ -56,38 +56,35 @@ export async function liveIngest(server: Server, seconds: number, rateMb: number
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
+  poller.catch(() => {}); // awaited below; this keeps a failed poll from counting as unhandled meanwhile
 
   const inFlight: Promise<void>[] = [];
   const t0 = Date.now();
-  try {
-    for (let i = 0; Date.now() - t0 < seconds * 1000; i++) {
-      const due = t0 + (i * 1000) / requestsPerSecond;
-      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      inFlight.push(
-        producer.send().then((last) => {
-          last.forEach((o, p) => (ends[p] = Math.max(ends[p]!, o)));
-          acked++;
-        }),
-      );
-      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-    }
-    await Promise.all(inFlight);
-  } finally {
-    producer.close();
-  }
-  const ingestEnd = Date.now();
+  let ingestEnd: number;
   let caughtUp: number;
-  for (;;) {
-    const c = await committed(server.http, topic);
-    if (ends.every((e, p) => (c[p] ?? -1) >= e)) {
-      caughtUp = Date.now();
-      break;
+  try {
+    try {
+      for (let i = 0; Date.now() - t0 < seconds * 1000; i++) {
+        const due = t0 + (i * 1000) / requestsPerSecond;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        inFlight.push(
+          producer.send().then((last) => {
+            last.forEach((o, p) => (ends[p] = Math.max(ends[p]!, o)));
+            acked++;
+          }),
+        );
+        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
+    } finally {
+      producer.close();
     }
-    if (Date.now() - ingestEnd > 300_000) throw new Error(`the table of ${topic} did not catch up within 300 s of the ingest's end`);
-    await new Promise((r) => setTimeout(r, 25));
+    ingestEnd = Date.now();
+    caughtUp = await untilCommitted(server, topic, ends, ingestEnd);
+  } finally {
+    polling = false;
+    await poller;
   }
-  polling = false;
-  await poller;
   const docBytes = producer.valueBytesPerRequest / recordsPerRequest;
   const ackedRecords = acked * recordsPerRequest;
   const ackedBytes = acked * producer.valueBytesPerRequest;
@@ -110,4 +107,14 @@ export async function liveIngest(server: Server, seconds: number, rateMb: number
     commitsDuringIngest: during.length,
     lagSeconds: (caughtUp - ingestEnd) / 1000,
   };
+}
+
+/** When the table first holds every offset up to `ends` (polled every 25 ms, for at most 300 s). */
+async function untilCommitted(server: Server, topic: string, ends: number[], since: number): Promise<number> {
+  for (;;) {
+    const c = await committed(server.http, topic);
+    if (ends.every((e, p) => (c[p] ?? -1) >= e)) return Date.now();
+    if (Date.now() - since > 300_000) throw new Error(`the table of ${topic} did not catch up within 300 s of the ingest's end`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -44,7 +44,7 @@ const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 
 const pick = () => words[Math.floor(rand() * words.length)];
 const T0 = 1_700_000_000_000;
 
-/** The same document as bench/src/materialize.ts produces. */
+/** The same document as bench/src/materialize-server.ts (doc) produces; the unit build cannot import bench/. */
 function eventDoc(i: number): unknown {
   return {
     id: i,
