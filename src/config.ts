@@ -28,7 +28,7 @@ export interface LakegateConfig {
   fsyncIntervalMs: number;
   /** Where Iceberg tables live; defaults to <dataDir>/warehouse. */
   warehouseDir: string;
-  /** Worker threads turning log ranges into Parquet (0: cores - 1, at least 1). */
+  /** Worker threads turning log ranges into Parquet (0: one per core, run at a lower priority). */
   writerThreads: number;
   /**
    * An external Confluent-compatible schema registry (http[s]://host:port); empty: the
@@ -126,7 +126,7 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     env: 'LAKEGATE_WRITER_THREADS',
     flag: 'writer-threads',
     parse: parseNonNegativeInt,
-    help: 'worker threads that write Parquet (default: cores - 1, at least 1)',
+    help: 'worker threads that write Parquet, niced below the event loop (default: one per core)',
   },
   {
     key: 'schemaRegistryUrl',

@@ -11,7 +11,7 @@ import type { MaterializeResult, MaterializeTask } from './task.js';
 import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
 
 export interface WriterPoolOptions {
-  /** Worker threads; default one per core but one, at least one. */
+  /** Worker threads; default one per core (they run at a lower priority than the event loop). */
   size?: number;
   /** Worker entry module (tests swap in a fault-injecting one). */
   workerFile?: string;
@@ -19,8 +19,14 @@ export interface WriterPoolOptions {
   onWorkerError?: (err: Error) => void;
 }
 
+/**
+ * One thread per core. It used to be one fewer, to leave a core to the event loop; the
+ * threads now run niced (worker.ts, thread-priority.ts), so the event loop keeps its core when
+ * it needs it and the tables get it when it does not (on 2 cores: 1.5x the JSON per second
+ * while ingest runs, bench/README).
+ */
 export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 export class WriterPool {
