@@ -12,8 +12,22 @@ import { log, median, run, sleep, stop, type Spawned } from './util.js';
 
 export type ServerName = 'kafka' | 'sync' | 'relaxed';
 
-/** Share of each measured run's records that ProducerPerformance treats as warm-up (--warmup-records). */
-export const WARMUP_SHARE = 0.3;
+/**
+ * Records a run sends before the ones it measures (ProducerPerformance --warmup-records), as
+ * seconds at the rate the run is sized for. Every run is a fresh producer JVM, and its JIT
+ * compiler keeps one of this machine's two cores busy for about its first 10 s (measured:
+ * C1/C2 compiler threads, 9-10 CPU-seconds, hundreds of deoptimizations a second). Measured
+ * inside that window, a server was judged on how it copes with a client starving it of CPU:
+ * lakegate sync's p99 at half rate was 150-450 ms there and 6-10 ms after it.
+ */
+export const DEFAULT_CLIENT_WARM_SECONDS = 12;
+
+/** Records of a run: `seconds` measured after `clientWarmSeconds` of client warm-up, both at `rate`. */
+export function runRecords(rate: number, seconds: number, clientWarmSeconds: number, minMeasured: number): { records: number; warmupRecords: number } {
+  const measured = Math.max(minMeasured, Math.round(rate * seconds));
+  const warmupRecords = Math.round(rate * clientWarmSeconds);
+  return { records: measured + warmupRecords, warmupRecords };
+}
 
 export interface RunRecord {
   group: string;
@@ -49,7 +63,10 @@ export interface RunOptions {
   kafka: KafkaDist;
   workDir: string;
   pairs: number;
+  /** measured seconds of a run (after the client warm-up) */
   seconds: number;
+  /** seconds of records each run sends first, left out of its statistics (the producer JVM's JIT) */
+  clientWarmSeconds: number;
   lakegateRoot: string;
   /** half of this is the latency groups' rate; measured here when undefined */
   kafkaMaxRate?: number;
@@ -234,14 +251,13 @@ export async function runGroup(g: Group, o: RunOptions, servers: Server[], kafka
   const perfBase = { recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes };
   const minRecords = g.processes * 20_000;
   let rate = -1;
-  let records = Math.max(minRecords, Math.round(kafkaWarmRate * o.seconds));
+  let { records, warmupRecords } = runRecords(kafkaWarmRate, o.seconds, o.clientWarmSeconds, minRecords);
   if (g.kind === 'latency') {
     let max = o.kafkaMaxRate;
     if (max === undefined) {
       const kafka = servers.find((s) => s.name === 'kafka')!;
       const rates: number[] = [];
       for (let i = 0; i < o.pairs; i++) {
-        const warmupRecords = Math.round(records * WARMUP_SHARE);
         const r = await measuredRun(g, kafka, o, { ...perfBase, topic: `bench-max-${i}`, records, warmupRecords, throughput: -1 }, i);
         rates.push(r.perf.recordsPerSec);
       }
@@ -249,14 +265,12 @@ export async function runGroup(g: Group, o: RunOptions, servers: Server[], kafka
       o.kafkaMaxRate = max;
     }
     rate = Math.round(max / 2);
-    records = Math.round(rate * o.seconds);
-    log(`  fixed rate ${rate} rec/s (half of Kafka's ${Math.round(max)}), ${records} records per run`);
+    ({ records, warmupRecords } = runRecords(rate, o.seconds, o.clientWarmSeconds, minRecords));
+    log(`  fixed rate ${rate} rec/s (half of Kafka's ${Math.round(max)}), ${records} records per run, the first ${warmupRecords} not measured`);
   } else {
-    log(`  ${records} records per run`);
+    log(`  ${records} records per run, the first ${warmupRecords} not measured`);
   }
   records = Math.ceil(records / g.processes) * g.processes;
-  // the start of every run (the fresh producer JVM's own warm-up) is left out of its statistics
-  const warmupRecords = Math.round(records * WARMUP_SHARE);
   const runs: RunRecord[] = [];
   for (let round = 0; round < o.pairs; round++) {
     for (const s of servers) {
