@@ -20,7 +20,7 @@ export type ServerName = 'kafka' | 'sync' | 'relaxed';
  * inside that window, a server was judged on how it copes with a client starving it of CPU:
  * lakegate sync's p99 at half rate was 150-450 ms there and 6-10 ms after it.
  */
-export const DEFAULT_CLIENT_WARM_SECONDS = 12;
+export const DEFAULT_CLIENT_WARM_SECONDS = 10;
 
 /** Records of a run: `seconds` measured after `clientWarmSeconds` of client warm-up, both at `rate`. */
 export function runRecords(rate: number, seconds: number, clientWarmSeconds: number, minMeasured: number): { records: number; warmupRecords: number } {
@@ -223,20 +223,22 @@ export function sameWorkload(a: Group, b: Group): boolean {
 }
 
 /**
- * Drives every server at full speed with the group's workload for `seconds` (not measured):
- * JIT (Kafka's JVM, lakegate's V8), page cache, first allocations. Returns Kafka's records/s
- * over the last 5 s, which sizes the measured runs.
+ * Drives every server at full speed with the group's workload for `seconds` (lakegate's for
+ * `lakegateSeconds`; not measured): JIT (Kafka's JVM, lakegate's V8), page cache, first
+ * allocations. Returns Kafka's records/s over the last 5 s, which sizes the measured runs; the
+ * warm-up's own producer JVM compiles through its first ~10 s, so Kafka's needs to be longer.
  */
-export async function warmAll(g: Group, o: RunOptions, servers: Server[], seconds: number): Promise<number> {
+export async function warmAll(g: Group, o: RunOptions, servers: Server[], seconds: number, lakegateSeconds = seconds): Promise<number> {
   let kafkaRate = 0;
   for (const s of servers) {
     const topic = `bench-warmup-${g.id}`;
     await makeTopic(s, o, topic, g.partitions);
-    const rate = await warmUp(o.kafka, s.bootstrap, { topic, recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes }, seconds);
+    const secs = s.name === 'kafka' ? seconds : lakegateSeconds;
+    const rate = await warmUp(o.kafka, s.bootstrap, { topic, recordSize: g.recordSize, acks: g.acks, compression: g.compression, processes: g.processes }, secs);
     await deleteTopic(s.bootstrap, topic);
     await waitTopicFilesGone(s.logDir, topic);
     if (s.name === 'kafka') kafkaRate = rate;
-    log(`  warm-up ${s.name}: ${seconds} s, ${Math.round(rate)} rec/s at the end`);
+    log(`  warm-up ${s.name}: ${secs} s, ${Math.round(rate)} rec/s at the end`);
   }
   return kafkaRate;
 }
