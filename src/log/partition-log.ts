@@ -91,8 +91,16 @@ export interface LogJournal {
   append(record: JournalRecord): Promise<void>;
   tooLarge(err: unknown): boolean;
 }
-/** fdatasyncs in flight per log under 'before-ack' (see SyncPipeline). */
+/** fdatasyncs of the segment in flight per log under 'before-ack' without the journal (see SyncPipeline). */
 const SYNCS_IN_FLIGHT = 2;
+/**
+ * Journal appends in flight per log. An append only joins the journal's next group commit, so
+ * a limit of 2 held a log's third group back until its first was durable, and by then the
+ * journal had started its next sync without it: one more sync to wait for. Measured with
+ * ProducerPerformance at full speed, alternating 5 pairs with the limit of 2: 3-15% less
+ * server CPU per GB in every pair; throughput moved either way with the host.
+ */
+const JOURNAL_APPENDS_IN_FLIGHT = 8;
 
 export class PartitionLog {
   readonly stats: LogStats;
@@ -435,6 +443,7 @@ export class PartitionLog {
    */
   attachJournal(journal: LogJournal): void {
     this.journal = journal;
+    this.syncs.setLimit(JOURNAL_APPENDS_IN_FLIGHT);
   }
 
   /**

@@ -19,13 +19,19 @@ export class SyncPipeline<G> {
   private readonly inFlight: InFlight<G>[] = [];
 
   constructor(
-    private readonly limit: number,
+    private limit: number,
     private readonly onDurable: (group: G) => void,
     private readonly onError: (err: unknown, lost: G[]) => void,
   ) {}
 
   get size(): number {
     return this.inFlight.length;
+  }
+
+  /** Takes effect from the next add (a log that starts syncing through the journal raises it). */
+  setLimit(limit: number): void {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`sync pipeline limit must be a positive integer, got ${limit}`);
+    this.limit = limit;
   }
 
   /**

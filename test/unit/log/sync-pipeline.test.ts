@@ -77,3 +77,19 @@ test('settle() waits for every sync started so far', async () => {
   await s;
   assert.deepEqual(durable, [0, 1, 2]);
 });
+
+test('a raised limit lets more groups wait on their syncs at once, still durable in order', async () => {
+  const durable: number[] = [];
+  const p = new SyncPipeline<number>(2, (g) => durable.push(g), () => assert.fail('no failure expected'));
+  p.setLimit(4);
+  const syncs = [deferred(), deferred(), deferred(), deferred()];
+  let returned = 0;
+  const adds = syncs.map((d, i) => p.add(i, () => d.promise).then(() => returned++));
+  await tick();
+  assert.equal(p.size, 4, 'four syncs started without waiting for the first');
+  assert.equal(returned, 3, 'the fourth add fills the pipeline and waits');
+  for (const d of [...syncs].reverse()) d.resolve();
+  await Promise.all(adds);
+  assert.deepEqual(durable, [0, 1, 2, 3]);
+  assert.throws(() => p.setLimit(0), RangeError);
+});
