@@ -254,11 +254,14 @@ type Meta = ReportMeta & { kafka: string };
 async function makeMeta(m: MetaInput): Promise<Meta> {
   const runs = m.groups.flatMap((g) => g.runs);
   const others = runs.map((r) => r.otherShare * 100);
+  const steals = runs.filter((r) => r.stealShare !== undefined).map((r) => r.stealShare! * 100);
   const files = { json: `${m.name}.json`, svg: `${m.name}.svg`, runs: `${m.name}.runs.json` };
   const waited = runs.filter((r) => r.quietWait.busy >= 0.25).length;
   const loadNote = runs.length
     ? `Other work on the machine (CPU time used during a run by anything but the server under test and the producer): ` +
-      `median ${median(others).toFixed(0)}%, max ${Math.max(...others).toFixed(0)}% of the machine's CPU. ` +
+      `median ${median(others).toFixed(0)}%, max ${Math.max(...others).toFixed(0)}% of the machine's CPU` +
+      (steals.length ? ` (of which stolen by the hypervisor for other VMs: median ${median(steals).toFixed(0)}%, max ${Math.max(...steals).toFixed(0)}%)` : '') +
+      '. ' +
       `Before each run the harness waited up to ${m.quietWaitSeconds} s for the machine to be under 25% busy` +
       (waited ? `; ${waited} of ${runs.length} runs started without that.` : '; every run started on a quiet machine.')
     : '';

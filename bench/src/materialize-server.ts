@@ -14,6 +14,8 @@ export interface Server {
   child: ChildProcess;
   kafka: number;
   http: number;
+  /** The writer pool's size, from the server's ready line (0 when it does not say). */
+  writerThreads: number;
 }
 
 export async function start(cli: string, dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
@@ -24,7 +26,7 @@ export async function start(cli: string, dataDir: string, writerThreads: number,
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  const ports = await new Promise<{ kafka: number; http: number }>((resolve, reject) => {
+  const ports = await new Promise<{ kafka: number; http: number; writerThreads: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('lakegate did not start'));
@@ -36,7 +38,14 @@ export async function start(cli: string, dataDir: string, writerThreads: number,
       const m = /lakegate ready kafka=[^:]+:(\d+) http=[^:]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ kafka: Number(m[1]), http: Number(m[2]) });
+        const line = out.split('\n').find((l) => l.includes('lakegate ready')) ?? '';
+        let pool = 0;
+        try {
+          pool = Number((JSON.parse(line) as { writerThreads?: number }).writerThreads ?? 0);
+        } catch {
+          // not a JSON log line: leave it unknown
+        }
+        resolve({ kafka: Number(m[1]), http: Number(m[2]), writerThreads: pool });
       }
     });
   });

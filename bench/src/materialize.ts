@@ -154,26 +154,37 @@ export interface DrainResult {
   steadyMbPerS: number;
   serverCpuSeconds: number;
   cpuSecondsPerMb: number;
-  /** CPU of the busiest non-main thread: the writer worker when the pool has one. */
+  /** CPU of the writer threads (the niced ones; a build without niced writers: the busiest non-main thread). */
   writerCpuSeconds: number;
   /** CPU the rest of the machine used meanwhile, in cores (other work sharing it). */
   otherLoadCores: number;
+  /** The server's writer pool size. */
+  writerThreads: number;
 }
 
-/** CPU seconds per thread of a process, by thread id (Linux /proc). */
-function threadCpuSeconds(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
+/** CPU seconds and nice value per thread of a process, by thread id (Linux /proc). */
+function threadCpuSeconds(pid: number): Map<number, { cpu: number; nice: number }> {
+  const out = new Map<number, { cpu: number; nice: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // Fields after the parenthesized name: utime and stime are the 12th and 13th.
+      // Fields after the parenthesized name: utime and stime are the 12th and 13th, nice the 17th.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / clkTck());
+      out.set(Number(tid), { cpu: (Number(f[11]) + Number(f[12])) / clkTck(), nice: Number(f[16]) });
     } catch {
       // the thread ended meanwhile
     }
   }
   return out;
+}
+
+/** CPU the writer threads used between two samples: the threads niced below the main one. */
+function writerCpu(pid: number, before: Map<number, { cpu: number; nice: number }>, after: Map<number, { cpu: number; nice: number }>): number {
+  const mainNice = after.get(pid)?.nice ?? 0;
+  const used = [...after].filter(([tid]) => tid !== pid).map(([tid, t]) => ({ nice: t.nice, cpu: t.cpu - (before.get(tid)?.cpu ?? 0) }));
+  const niced = used.filter((t) => t.nice > mainNice);
+  if (niced.length > 0) return niced.reduce((n, t) => n + t.cpu, 0);
+  return Math.max(0, ...used.map((t) => t.cpu)); // a build whose single writer is not niced
 }
 
 /** Restarts the server with tables on over the backlog and times the drain. */
@@ -198,11 +209,7 @@ async function drain(cli: string, dataDir: string, writerThreads: number, topic:
     const caughtUpAt = Date.now();
     const seconds = (caughtUpAt - startedAt) / 1000;
     const serverCpuSeconds = cpuSeconds(server.child.pid!) - cpuBefore;
-    // The writer thread: with one worker, the busiest thread other than the main one.
-    let writerCpuSeconds = 0;
-    for (const [tid, after] of threadCpuSeconds(server.child.pid!)) {
-      if (tid !== server.child.pid) writerCpuSeconds = Math.max(writerCpuSeconds, after - (threadsBefore.get(tid) ?? 0));
-    }
+    const writerCpuSeconds = writerCpu(server.child.pid!, threadsBefore, threadCpuSeconds(server.child.pid!));
     const machineAfter = machineCpu();
     const own = process.cpuUsage(ownBefore);
     const otherCpu = machineAfter.busy - machineBefore.busy - serverCpuSeconds - (own.user + own.system) / 1e6;
@@ -219,6 +226,7 @@ async function drain(cli: string, dataDir: string, writerThreads: number, topic:
       cpuSecondsPerMb: serverCpuSeconds / megabytes,
       writerCpuSeconds,
       otherLoadCores: Math.max(0, otherCpu / seconds),
+      writerThreads: server.writerThreads,
     };
   } finally {
     await stop(server);
@@ -250,6 +258,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
     let fresh: FreshnessResult | undefined;
     let live: LiveResult | undefined;
     const drains: DrainResult[] = [];
+    let pool = 0;
     for (let r = 0; r < options.rounds; r++) {
       // Topics without an explicit table.format are not materialized while this server runs;
       // earlier rounds' topics are already drained, so each restart drains only this round's.
@@ -264,10 +273,13 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
       } finally {
         await stop(server);
       }
-      drains.push(await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
+      const d = await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog);
+      pool = d.writerThreads;
+      drains.push(d);
     }
     if (!fresh || !live) throw new Error('--rounds must be at least 1');
-    const writerThreads = options.writerThreads || Math.max(1, os.availableParallelism() - 1);
+    // what the server said it runs (its default is one per core), else what was asked for
+    const writerThreads = pool || options.writerThreads;
     const mbPerS = median(drains.map((d) => d.steadyMbPerS));
     const fromRestart = median(drains.map((d) => d.mbPerS));
     const cpuPerMb = median(drains.map((d) => d.cpuSecondsPerMb));
@@ -298,7 +310,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
       {
         entry: entry('materialize-json-cpu', 'cpu-s-per-mb', 's/MB', 'lower', cpuPerMb, 4),
         pairs: [],
-        what: `lakegate process CPU seconds per MB of JSON while draining (all threads; robust to a shared machine); the writer thread alone: ${writerMbPerCpuS.toFixed(1)} MB per CPU second; median of ${drains.length}`,
+        what: `lakegate process CPU seconds per MB of JSON while draining (all threads; robust to a shared machine); the writer threads alone: ${writerMbPerCpuS.toFixed(1)} MB per CPU second of theirs; median of ${drains.length}`,
       },
       {
         entry: entry('freshness-p50', 'produce-to-visible', 's', 'lower', fresh.p50Ms / 1000, 2),
@@ -329,7 +341,7 @@ function markdown(result: MaterializeBenchResult): string {
     '',
     'Drain rounds:',
     '',
-    '| MB | seconds from restart | MB/s from restart | MB/s sustained | server CPU s | CPU s/MB | writer thread MB/CPU-s | other load (cores) |',
+    '| MB | seconds from restart | MB/s from restart | MB/s sustained | server CPU s | CPU s/MB | writer threads MB/CPU-s | other load (cores) |',
     '|---|---|---|---|---|---|---|---|',
     ...result.drains.map(
       (d) => `| ${d.megabytes.toFixed(0)} | ${d.seconds.toFixed(2)} | ${d.mbPerS.toFixed(1)} | ${d.steadyMbPerS.toFixed(1)} | ${d.serverCpuSeconds.toFixed(2)} | ${d.cpuSecondsPerMb.toFixed(4)} | ${(d.megabytes / d.writerCpuSeconds).toFixed(1)} | ${d.otherLoadCores.toFixed(2)} |`,

@@ -28,12 +28,13 @@ export function tryCpuSeconds(pid: number): number | undefined {
 }
 
 /** Busy and total CPU seconds of the whole machine (all CPUs), from /proc/stat. */
-export function machineCpu(): { busy: number; total: number } {
+export function machineCpu(): { busy: number; total: number; steal: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user)
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   const idle = f[3] + f[4];
-  return { busy: (total - idle) / clkTck(), total: total / clkTck() };
+  // steal: time the hypervisor ran something else while this VM wanted the CPU (counted in busy)
+  return { busy: (total - idle) / clkTck(), total: total / clkTck(), steal: f[7] / clkTck() };
 }
 
 /** VmRSS in bytes (0 once the process is gone). */

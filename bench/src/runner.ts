@@ -47,6 +47,8 @@ export interface RunRecord {
   otherCpuSeconds: number;
   /** ... as a fraction of the machine's CPU time during the run */
   otherShare: number;
+  /** of the machine's CPU during the run, the share the hypervisor stole (part of otherShare) */
+  stealShare?: number;
   /** seconds spent waiting for the machine to be quiet before the run, and how busy it was then */
   quietWait: { seconds: number; busy: number };
 }
@@ -206,12 +208,13 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
     machineBusy: (cpu1.busy - cpu0.busy) / Math.max(1e-9, cpu1.total - cpu0.total),
     otherCpuSeconds,
     otherShare: otherCpuSeconds / Math.max(1e-9, cpu1.total - cpu0.total),
+    stealShare: (cpu1.steal - cpu0.steal) / Math.max(1e-9, cpu1.total - cpu0.total),
     quietWait,
   };
   log(
     `  ${g.id} #${round} ${s.name.padEnd(7)} ${Math.round(perf.recordsPerSec)} rec/s ${perf.mbPerSec} MB/s ` +
       `p50/p99/p99.9 ${perf.p50Ms}/${perf.p99Ms}/${perf.p999Ms} ms  cpu ${rec.cpuSecondsPerGB.toFixed(1)} s/GB  ` +
-      `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU` +
+      `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU (steal ${Math.round((rec.stealShare ?? 0) * 100)}%)` +
       (perf.client ? `  client: request ${perf.client.requestLatencyAvgMs.toFixed(1)} ms, queue ${perf.client.recordQueueTimeAvgMs.toFixed(1)} ms avg` : ''),
   );
   return rec;
