@@ -258,7 +258,6 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
     let fresh: FreshnessResult | undefined;
     let live: LiveResult | undefined;
     const drains: DrainResult[] = [];
-    let pool = 0;
     for (let r = 0; r < options.rounds; r++) {
       // Topics without an explicit table.format are not materialized while this server runs;
       // earlier rounds' topics are already drained, so each restart drains only this round's.
@@ -273,13 +272,11 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
       } finally {
         await stop(server);
       }
-      const d = await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog);
-      pool = d.writerThreads;
-      drains.push(d);
+      drains.push(await drain(cli, path.join(dataDir, 'data'), options.writerThreads, `drain${r}`, backlog));
     }
     if (!fresh || !live) throw new Error('--rounds must be at least 1');
     // what the server said it runs (its default is one per core), else what was asked for
-    const writerThreads = pool || options.writerThreads;
+    const writerThreads = drains[drains.length - 1]!.writerThreads || options.writerThreads;
     const mbPerS = median(drains.map((d) => d.steadyMbPerS));
     const fromRestart = median(drains.map((d) => d.mbPerS));
     const cpuPerMb = median(drains.map((d) => d.cpuSecondsPerMb));
