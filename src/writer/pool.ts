@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { TaskInputError, WriterWorkerError } from './errors.js';
+import { relaxHeapGrowth } from './heap-growth.js';
 import type { MaterializeResult, MaterializeTask } from './task.js';
 import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
 
@@ -36,6 +37,7 @@ export class WriterPool {
   private nextRunId = 0;
 
   constructor(options: WriterPoolOptions = {}) {
+    relaxHeapGrowth(); // before the workers' heaps exist (heap-growth.ts says why)
     this.size = options.size ?? defaultPoolSize();
     this.piscina = new Piscina({
       filename: options.workerFile ?? fileURLToPath(new URL('./worker.js', import.meta.url)),
