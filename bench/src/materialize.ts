@@ -282,7 +282,7 @@ export async function measureMaterialization(options: MaterializeBenchOptions = 
     const cpuPerMb = median(drains.map((d) => d.cpuSecondsPerMb));
     const writerMbPerCpuS = median(drains.map((d) => d.megabytes / d.writerCpuSeconds));
     const other = median(drains.map((d) => d.otherLoadCores));
-    const liveWhat = `while a producer replaying one pre-encoded request sent JSON (${JSON_COLUMNS}) at ${live.targetMbPerS} MB/s for ${options.liveSeconds} s (acknowledged: ${live.ingestMbPerS.toFixed(1)} MB/s, ${Math.round(live.ingestRecordsPerS)} records/s) on the same machine; ${writerThreads} writer thread(s)`;
+    const liveWhat = `while a producer replaying one pre-encoded request sent JSON (${JSON_COLUMNS}) at ${live.targetMbPerS} MB/s for ${options.liveSeconds} s (acknowledged: ${live.ingestMbPerS.toFixed(1)} MB/s, ${Math.round(live.ingestRecordsPerS)} records/s) on the same machine; ${writerThreads} writer thread(s); the hypervisor's steal meanwhile ${(100 * live.stealShare).toFixed(0)}% of the machine`;
     const details: Detail[] = [
       {
         entry: entry('materialize-json', 'throughput', 'MB/s', 'higher', live.tableMbPerS, 1),
