@@ -8,9 +8,9 @@
  * as soon as the old generation's headroom (limit - size) is below the young generation's
  * capacity, and the dynamic factor gave a 10 MB heap only 16-24 MB of headroom, so every full
  * GC was followed by the next one at once. Measured while 60 MB/s of JSON was ingested
- * (bench/README, "GC"): about 10 full GCs per second per worker and 0.4 cores of V8 helper
- * threads marking; with the factor at 4, a fifth of the full GCs, 0.23 cores, and 17% more
- * JSON per CPU-second of the writers and helpers. The event loop's heap is unaffected in
+ * (README, Performance, Tables): 5-10 full GCs per second per worker and 0.4 cores of V8
+ * helper threads marking; with the factor at 4, a fifth of the full GCs, 0.23 cores, and 17%
+ * more JSON per CPU-second of the writers and helpers. The event loop's heap is unaffected in
  * practice (peak RSS of the throughput runs 172-174 MB either way).
  *
  * V8 flags are per process, not per isolate, hence the whole process. A growing factor the
