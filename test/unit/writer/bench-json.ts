@@ -131,5 +131,4 @@ for (let round = 0; round < rounds; round++) {
   );
 }
 console.log(`best of ${rounds}: ${(bytes / 1e6 / bestCpuSeconds).toFixed(1)} MB/CPU-s`);
-console.log(`best of ${rounds}: ${(bytes / 1e6 / bestCpuSeconds).toFixed(1)} MB/CPU-s`);
 rmSync(dir, { recursive: true, force: true });
