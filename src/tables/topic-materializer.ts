@@ -47,6 +47,13 @@ const MIN_TASK_BYTES = 1024 * 1024;
  */
 const MAX_CYCLE_BYTES = 32 * 1024 * 1024;
 const TICK_MS = 100;
+/**
+ * Cycles on the workers at once. With one, the workers that finished their share of a cycle
+ * sat idle until its last task was done; a second cycle, planned past the first, keeps them
+ * busy meanwhile. Commits stay one at a time and in order. Measured while 60 MB/s of JSON was
+ * ingested on 2 cores (README, Performance, Tables): 10-15% more JSON into the table.
+ */
+const MAX_CYCLES_MATERIALIZING = 2;
 const RETRY_BACKOFF_MS = 1000;
 
 export interface PartitionProgress {
@@ -100,8 +107,10 @@ export class TopicMaterializer {
   /** Log bytesWritten when the planned cursor last caught up, per partition. */
   private readonly bytesAtPlanned: number[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** The cycle whose tasks are on the workers (at most one). */
-  private running: Promise<void> | null = null;
+  /** Cycles whose tasks are on the workers (at most MAX_CYCLES_MATERIALIZING). */
+  private readonly running = new Set<Promise<void>>();
+  /** A cycle is choosing its ranges: the next one must start from where this one ends. */
+  private planning = false;
   /** The last cycle's commit; the next one waits for it, so commits keep their order. */
   private committing: Promise<void> = Promise.resolve();
   /** Bumped when a commit fails: cycles planned before it are dropped, not committed. */
@@ -162,7 +171,7 @@ export class TopicMaterializer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await Promise.all(this.running);
     await this.committing;
   }
 
@@ -191,19 +200,20 @@ export class TopicMaterializer {
     const pending = this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p]);
     if (!pending) this.pendingSinceMs = null;
     else this.pendingSinceMs ??= Date.now();
-    if (this.running || Date.now() < this.retryAtMs || !this.due()) return;
+    if (this.planning || this.running.size >= MAX_CYCLES_MATERIALIZING || Date.now() < this.retryAtMs || !this.due()) return;
     const generation = this.generation;
     const cycle = this.cycle(generation);
-    this.running = cycle.materialized
+    const running: Promise<void> = cycle.materialized
       .then(
         () => undefined,
         () => undefined,
       )
       .finally(() => {
-        this.running = null;
+        this.running.delete(running);
         // A backlog's next cycle starts now, not at the next tick: the workers would sit idle.
         this.tick();
       });
+    this.running.add(running);
     this.committing = cycle.committed.catch((err) => {
       this.lastError = { message: (err as Error).message, time: Date.now() };
       this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
@@ -230,7 +240,7 @@ export class TopicMaterializer {
    */
   private cycle(generation: number): { materialized: Promise<unknown>; committed: Promise<void> } {
     const previousCommit = this.committing;
-    const materialized = this.materializeNext();
+    const materialized = this.materializeNext(generation);
     const committed = (async () => {
       const outcome = await materialized.then(
         (work) => ({ work }),
@@ -245,27 +255,16 @@ export class TopicMaterializer {
     return { materialized, committed };
   }
 
-  private async materializeNext(): Promise<CycleWork | null> {
-    const tasks: MaterializeTask[] = [];
-    const targets: CycleWork['targets'] = [];
-    const logs = this.runtime.logs;
-    const waiting = logs.filter((log, p) => log.highWatermark > this.planned[p]).length;
-    const perPartition = Math.max(1, Math.floor(Math.min(this.settings.commitBytes, MAX_CYCLE_BYTES) / Math.max(1, waiting)));
-    let backlog = false;
-    for (const [p, log] of logs.entries()) {
-      const bytesWritten = log.stats.bytesWritten;
-      const end = log.highWatermark;
-      const planned = await this.plan(p, log, perPartition);
-      if (planned.length === 0) continue;
-      tasks.push(...planned);
-      const lastOffset = planned[planned.length - 1].toOffset;
-      targets.push({ partition: p, lastOffset });
-      this.planned[p] = lastOffset + 1n;
-      if (this.planned[p] < end) backlog = true;
-      else this.bytesAtPlanned[p] = bytesWritten;
+  private async materializeNext(generation: number): Promise<CycleWork | null> {
+    // Set before the first await: a tick meanwhile must not plan the same ranges again.
+    this.planning = true;
+    let tasks: MaterializeTask[];
+    let targets: CycleWork['targets'];
+    try {
+      ({ tasks, targets } = await this.planCycle(generation));
+    } finally {
+      this.planning = false;
     }
-    // A backlog is due again at once; otherwise the interval restarts with the next record.
-    if (!backlog) this.pendingSinceMs = null;
     if (tasks.length === 0) return null;
     let schema: RowSchema | undefined;
     if (this.typed) {
@@ -279,6 +278,37 @@ export class TopicMaterializer {
     const startedAt = Date.now();
     const results = await Promise.all(tasks.map((t) => this.runTask(t)));
     return { tasks, targets, results, schema, startedAt, writtenAt: Date.now() };
+  }
+
+  /**
+   * The ranges past the planned cursors, as tasks; moves the planned cursors past them. A
+   * commit that fails while this plans resets the planned cursors to the committed ones and
+   * bumps the generation: then this plans nothing more and moves no cursor, or the ranges
+   * between would be skipped by the cycles after the retry.
+   */
+  private async planCycle(generation: number): Promise<{ tasks: MaterializeTask[]; targets: CycleWork['targets'] }> {
+    const tasks: MaterializeTask[] = [];
+    const targets: CycleWork['targets'] = [];
+    const logs = this.runtime.logs;
+    const waiting = logs.filter((log, p) => log.highWatermark > this.planned[p]).length;
+    const perPartition = Math.max(1, Math.floor(Math.min(this.settings.commitBytes, MAX_CYCLE_BYTES) / Math.max(1, waiting)));
+    let backlog = false;
+    for (const [p, log] of logs.entries()) {
+      const bytesWritten = log.stats.bytesWritten;
+      const end = log.highWatermark;
+      const planned = await this.plan(p, log, perPartition);
+      if (generation !== this.generation) return { tasks: [], targets: [] };
+      if (planned.length === 0) continue;
+      tasks.push(...planned);
+      const lastOffset = planned[planned.length - 1].toOffset;
+      targets.push({ partition: p, lastOffset });
+      this.planned[p] = lastOffset + 1n;
+      if (this.planned[p] < end) backlog = true;
+      else this.bytesAtPlanned[p] = bytesWritten;
+    }
+    // A backlog is due again at once; otherwise the interval restarts with the next record.
+    if (!backlog) this.pendingSinceMs = null;
+    return { tasks, targets };
   }
 
   private async commitCycle(work: CycleWork, generation: number): Promise<void> {
