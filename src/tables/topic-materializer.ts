@@ -5,9 +5,11 @@
  * ranges past the planned cursors to the worker pool, then commits every resulting file
  * together with the new offsets in one atomic table commit, then moves the cursors.
  *
- * Freshness: cycles are pipelined. The next cycle's ranges go to the workers as soon as the
- * previous cycle's files are written, while that cycle's commit (metadata writes and fsyncs)
- * is still running; commits stay strictly in order. A cycle takes a bounded number of bytes,
+ * Freshness and throughput: cycles are pipelined. Up to two cycles have tasks on the workers,
+ * the second planned past the first, so a worker that finished its share of one cycle takes
+ * the next cycle's tasks instead of waiting for the last task; a cycle's commit (metadata
+ * writes and fsyncs) runs while later cycles' files are written; commits stay strictly in
+ * order. A cycle takes a bounded number of bytes,
  * so a backlog becomes several short cycles rather than one long one that holds every newer
  * record back, and the commit interval counts from when a record became pending, not from
  * when the previous cycle ended.
