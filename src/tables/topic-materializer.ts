@@ -218,12 +218,16 @@ export class TopicMaterializer {
     this.running.add(running);
     this.committing = cycle.committed.catch((err) => {
       this.lastError = { message: (err as Error).message, time: Date.now() };
+      logger.error({ topic: this.topic, err }, 'table commit cycle failed; retrying');
+      // A cycle planned before an earlier failure was undone by that failure's reset, and
+      // cycles planned since then start from the committed cursors: rewinding again would
+      // plan their ranges a second time.
+      if (this.generation !== generation) return;
+      this.generation++;
       this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
       // Whatever was planned past the table's cursors is planned again, after the backoff.
-      if (this.generation === generation) this.generation++;
       this.planned.splice(0, this.planned.length, ...this.cursors);
       this.pendingSinceMs = Date.now();
-      logger.error({ topic: this.topic, err }, 'table commit cycle failed; retrying');
     });
   }
 
