@@ -37,7 +37,7 @@ export class WriterPool {
   private nextRunId = 0;
 
   constructor(options: WriterPoolOptions = {}) {
-    relaxHeapGrowth(); // before the workers' heaps exist (heap-growth.ts says why)
+    relaxHeapGrowth(); // process-wide, for the workers' small heaps (heap-growth.ts says why)
     this.size = options.size ?? defaultPoolSize();
     this.piscina = new Piscina({
       filename: options.workerFile ?? fileURLToPath(new URL('./worker.js', import.meta.url)),

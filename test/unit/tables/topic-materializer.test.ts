@@ -2,13 +2,18 @@
  * The pipelined commit cycles of TopicMaterializer with real parts (broker logs, writer pool,
  * Iceberg table over a local catalog): while one cycle's commit is slow the next cycle's files
  * are written; a commit that fails drops the cycles planned on top of it and their ranges are
- * planned again, so the table ends with every record exactly once and no orphan files.
+ * planned again, so the table ends with every record exactly once and no orphan files. With
+ * two writers, two cycles are on the workers at once while commits are slowed and some throw:
+ * every failure rewinds the planned cursors, and a cycle planning meanwhile, or planned before
+ * the failure, must neither skip a range nor plan one twice.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TopicRuntime } from '../../../src/broker-api/broker.js';
 import { Broker } from '../../../src/broker-api/broker.js';
 import { resolveConfig } from '../../../src/config.js';
 import { readRecordBatchHeader } from '../../../src/protocol/records/batch-header.js';
@@ -19,7 +24,7 @@ import { LocalIcebergCatalog } from '../../../src/tables/iceberg/local-catalog.j
 import { commitNotApplied, type TableCommit } from '../../../src/tables/table-writer.js';
 import { DelegatingTableWriter } from './delegating-table.js';
 import { TopicMaterializer } from '../../../src/tables/topic-materializer.js';
-import { rowSchema, tableSettings } from '../../../src/tables/topic-table-settings.js';
+import { rowSchema, tableSettings, type TopicTableSettings } from '../../../src/tables/topic-table-settings.js';
 import { WriterPool } from '../../../src/writer/pool.js';
 import { readRows } from '../writer/support.js';
 
@@ -52,16 +57,48 @@ class FaultyCommits extends DelegatingTableWriter {
   }
 }
 
-test('pipelined cycles: a slow commit overlaps the next cycle, a failed one is replanned; every record lands once', async () => {
+interface TopicTable {
+  runtime: TopicRuntime;
+  settings: TopicTableSettings;
+  iceberg: IcebergTableWriter;
+  pool: WriterPool;
+}
+
+/** A topic on a fresh broker, its Iceberg table over a local catalog and a writer pool, removed after `run`. */
+async function withTopicTable(partitions: number, configs: Record<string, string>, poolSize: number, run: (t: TopicTable) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lakegate-topic-mat-'));
   const config = resolveConfig({ 'data-dir': dir }, {});
   const broker = await Broker.open(config);
-  const pool = new WriterPool({ size: 1 });
+  const pool = new WriterPool({ size: poolSize });
   try {
-    const runtime = await broker.createTopic('events', 2, { 'value.format': 'json', 'table.commit.interval.ms': '50', 'table.partition.by': 'none' });
+    const runtime = await broker.createTopic('events', partitions, { 'value.format': 'json', 'table.partition.by': 'none', ...configs });
     const settings = tableSettings(broker, runtime);
     const catalog = await LocalIcebergCatalog.open(config.warehouseDir);
     const iceberg = await IcebergTableWriter.open({ catalog, namespace: ['kafka'], table: 'events', topic: 'events', schema: rowSchema(settings), partitionBy: settings.partitionBy });
+    await run({ runtime, settings, iceberg, pool });
+  } finally {
+    await pool.close();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The offsets in the table's files, per Kafka partition, sorted (a duplicate shows twice). */
+async function offsetsByPartition(files: Iterable<string>): Promise<Map<number, bigint[]>> {
+  const offsets = new Map<number, bigint[]>();
+  for (const file of files) {
+    for (const row of await readRows(file)) {
+      const list = offsets.get(row._kafka_partition as number) ?? [];
+      list.push(row._kafka_offset as bigint);
+      offsets.set(row._kafka_partition as number, list);
+    }
+  }
+  for (const list of offsets.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return offsets;
+}
+
+test('pipelined cycles: a slow commit overlaps the next cycle, a failed one is replanned; every record lands once', async () => {
+  await withTopicTable(2, { 'table.commit.interval.ms': '50' }, 1, async ({ runtime, settings, iceberg, pool }) => {
     const table = new FaultyCommits(iceberg);
     const materializer = new TopicMaterializer(runtime, table, settings, pool);
     await materializer.start();
@@ -86,27 +123,63 @@ test('pipelined cycles: a slow commit overlaps the next cycle, a failed one is r
     assert.equal(table.overlapped, true, "the second cycle's files were written during the first commit");
     assert.equal(materializer.badRecords.count, 0);
     const files = await iceberg.referencedDataFiles();
-    const offsets = new Map<number, bigint[]>();
-    for (const file of files) {
-      for (const row of await readRows(file)) {
-        const list = offsets.get(row._kafka_partition as number) ?? [];
-        list.push(row._kafka_offset as bigint);
-        offsets.set(row._kafka_partition as number, list);
-      }
-    }
+    const offsets = await offsetsByPartition(files);
     for (const p of [0, 1]) {
-      const got = (offsets.get(p) ?? []).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => BigInt(i)), `partition ${p}: every offset exactly once`);
+      assert.deepEqual(offsets.get(p) ?? [], Array.from({ length: 300 }, (_, i) => BigInt(i)), `partition ${p}: every offset exactly once`);
     }
     const committed = await iceberg.committedOffsets();
     assert.deepEqual([committed.get(0), committed.get(1)], [299n, 299n]);
     const onDisk = readdirSync(iceberg.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet')).map((f) => path.join(iceberg.dataDir, f));
     assert.deepEqual(onDisk.sort(), [...files].sort(), 'the failed cycle left no orphan files');
-  } finally {
-    await pool.close();
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** The real table, each commit slowed down, and the commits numbered in `failing` thrown. */
+class SlowFlakyCommits extends DelegatingTableWriter {
+  tried = 0;
+  failed = 0;
+  constructor(
+    inner: IcebergTableWriter,
+    private readonly failing: Set<number>,
+  ) {
+    super(inner);
   }
+  override async commit(commit: TableCommit): Promise<void> {
+    const n = ++this.tried;
+    await sleep(30);
+    if (this.failing.has(n)) {
+      this.failed++;
+      throw new Error(`injected failure of commit ${n}`);
+    }
+    await super.commit(commit);
+  }
+}
+
+test('two cycles on the workers with slow and failing commits put every offset in the table exactly once', async () => {
+  const PARTITIONS = 4;
+  const BATCHES = 40;
+  const RECORDS_PER_BATCH = 50;
+  await withTopicTable(PARTITIONS, { 'table.commit.interval.ms': '20', 'table.commit.bytes': '65536' }, 2, async ({ runtime, settings, iceberg, pool }) => {
+    const table = new SlowFlakyCommits(iceberg, new Set([2, 3, 6, 9, 10]));
+    const materializer = new TopicMaterializer(runtime, table, settings, pool);
+    await materializer.start();
+    for (let b = 0; b < BATCHES; b++) {
+      for (const log of runtime.logs) {
+        const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ value: Buffer.from(JSON.stringify({ b, i, pad: 'x'.repeat(200) })), timestamp: 1_700_000_000_000n }));
+        const batch = encodeRecordBatch({ records });
+        await log.append(batch, readRecordBatchHeader(batch));
+      }
+      await sleep(15); // cycles run meanwhile
+    }
+    assert.equal(await materializer.flushed(60_000), true, 'the table caught up');
+    await materializer.stop();
+    assert.ok(table.failed >= 3, `commits failed while cycles overlapped (${table.failed} of ${table.tried})`);
+
+    const offsets = await offsetsByPartition(await iceberg.referencedDataFiles());
+    for (let p = 0; p < PARTITIONS; p++) {
+      assert.deepEqual(offsets.get(p) ?? [], Array.from({ length: BATCHES * RECORDS_PER_BATCH }, (_, i) => BigInt(i)), `partition ${p}: every offset exactly once, none missing`);
+    }
+  });
 });
 
 test('only a refused commit counts as not applied: after any other failure the files may be referenced', () => {
