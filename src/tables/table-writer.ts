@@ -18,6 +18,13 @@ export interface TableCommit {
    * evolved Avro schema): it becomes the current schema in the same commit as the files.
    */
   schema?: RowSchema;
+  /**
+   * Per Kafka partition of `offsets`, the last offset the table must hold before this commit
+   * (null: none yet). A table holding anything else refuses the commit (commitNotApplied), as
+   * the range would go in twice or leave a gap: an earlier commit whose error hid that it was
+   * applied, or another writer, moved the table on.
+   */
+  expectedOffsets?: Map<number, bigint | null>;
 }
 
 /** A table's current schema, what field ids it has used, and its properties. */

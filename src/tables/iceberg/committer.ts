@@ -10,7 +10,10 @@
  *   4. compare-and-swap of the catalog pointer. On CommitConflictError the table is reloaded
  *      and steps 2-4 rerun, a bounded number of times. If another writer moved the offsets of
  *      a partition this commit covers, retrying would duplicate rows, so it fails instead
- *      (OffsetConflictError).
+ *      (OffsetConflictError). So does a commit whose expected offsets (what the caller
+ *      believes the table holds) are not the table's: checked on every attempt, the first
+ *      included, it keeps a range from going in twice after an earlier commit's error hid
+ *      that the commit was applied.
  *
  * A commit without data files still makes a snapshot when it advances an offset (records that
  * were all bad must not be read again); one that changes nothing is skipped.
@@ -170,6 +173,14 @@ export class IcebergTableWriter implements TableFormatWriter {
         const schema = commit.schema ?? this.schema;
         const meta = schema.schemaId > loadedMeta['current-schema-id'] ? withCurrentSchema(loadedMeta, schema) : loadedMeta;
         const parentOffsets = committedOffsets(meta);
+        for (const [p, expected] of commit.expectedOffsets ?? []) {
+          const holds = parentOffsets.get(p) ?? null;
+          if (holds !== expected) {
+            throw new OffsetConflictError(
+              `${this.name}: partition ${p} holds offsets through ${holds ?? 'none'}, this commit expected ${expected ?? 'none'}`,
+            );
+          }
+        }
         if (basis === null) {
           basis = parentOffsets;
         } else {

@@ -180,6 +180,30 @@ test('CAS conflict on the same Kafka partition fails instead of duplicating rows
   assert.equal(avro.length, 2, 'the losing commit left no manifest behind');
 });
 
+test('a commit expecting offsets other than the table holds is refused and changes nothing', async () => {
+  const catalog = await LocalIcebergCatalog.open(tmp());
+  const w = await open(catalog);
+  const a = writeTestParquet(join(w.dataDir, 'a.parquet'), testRows(0, 0n, 3, BASE), HOUR);
+  await w.commit({ files: [a], offsets: new Map([[0, 2n]]), rowCount: 3, expectedOffsets: new Map([[0, null]]) });
+  const before = await current(catalog);
+
+  // The same range again, by a caller that did not learn the first commit was applied.
+  const again = writeTestParquet(join(w.dataDir, 'again.parquet'), testRows(0, 0n, 3, BASE), HOUR);
+  await assert.rejects(
+    w.commit({ files: [again], offsets: new Map([[0, 2n]]), rowCount: 3, expectedOffsets: new Map([[0, null]]) }),
+    (e: unknown) => e instanceof OffsetConflictError && /partition 0 holds offsets through 2, this commit expected none/.test(e.message),
+  );
+  // A gap: the caller believes the table holds more than it does.
+  const later = writeTestParquet(join(w.dataDir, 'later.parquet'), testRows(0, 10n, 3, BASE), HOUR);
+  await assert.rejects(w.commit({ files: [later], offsets: new Map([[0, 12n]]), rowCount: 3, expectedOffsets: new Map([[0, 9n]]) }), OffsetConflictError);
+  assert.equal((await current(catalog)).metadataLocation, before.metadataLocation, 'no new metadata');
+
+  const next = writeTestParquet(join(w.dataDir, 'next.parquet'), testRows(0, 3n, 3, BASE), HOUR);
+  await w.commit({ files: [next], offsets: new Map([[0, 5n]]), rowCount: 3, expectedOffsets: new Map([[0, 2n]]) });
+  assert.deepEqual(await w.committedOffsets(), new Map([[0, 5n]]));
+  assert.deepEqual(await w.referencedDataFiles(), new Set([a.path, next.path]));
+});
+
 test('retries are bounded', async () => {
   const local = await LocalIcebergCatalog.open(tmp());
   await open(local);
