@@ -1,7 +1,9 @@
 /**
  * Turns one topic's log into table commits. Per partition a cursor marks the first offset the
  * table does not hold yet; it starts from the offsets the table itself recorded, so after a
- * restart nothing is skipped and nothing is written twice. A cycle hands the committed log
+ * restart nothing is skipped and nothing is written twice. After a failed commit the cursors
+ * are read from the table again before anything is planned (the error may hide that the
+ * commit was applied), and each commit names the offsets it expects the table to hold. A cycle hands the committed log
  * ranges past the planned cursors to the worker pool, then commits every resulting file
  * together with the new offsets in one atomic table commit, then moves the cursors.
  *
@@ -119,6 +121,9 @@ export class TopicMaterializer {
   private generation = 0;
   private stopped = false;
   private retryAtMs = 0;
+  /** A commit failed: its outcome is unknown until the tables' offsets are read again. */
+  private offsetsInDoubt = false;
+  private reconciling: Promise<void> | null = null;
 
   constructor(
     readonly runtime: TopicRuntime,
@@ -145,20 +150,8 @@ export class TopicMaterializer {
   }
 
   async start(): Promise<void> {
-    const offsets = await this.table.committedOffsets();
-    if (this.deadLetters) {
-      this.deadLetterTable = await this.deadLetters.tables.existing(this.deadLetters.ref);
-      const done = (await this.deadLetterTable?.committedOffsets()) ?? new Map<number, bigint>();
-      this.runtime.logs.forEach((_, p) => (this.deadLettersCommitted[p] = done.get(p) ?? null));
-      this.deadLetterCount = (await this.deadLetterTable?.committedRowCount?.()) ?? 0n;
-    }
-    this.runtime.logs.forEach((log, p) => {
-      const done = offsets.get(p);
-      this.committed[p] = done ?? null;
-      this.cursors[p] = done === undefined ? log.logStartOffset : done + 1n;
-      this.planned[p] = this.cursors[p];
-      this.bytesAtPlanned[p] = log.stats.bytesWritten;
-    });
+    await this.adoptTableOffsets();
+    this.deadLetterCount = (await this.deadLetterTable?.committedRowCount?.()) ?? 0n;
     // A backlog left from before the start has waited long enough already.
     if (this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p])) this.pendingSinceMs = Date.now() - this.settings.commitIntervalMs;
     await this.removeOrphanFiles(this.table.dataDir, await this.table.referencedDataFiles());
@@ -170,11 +163,58 @@ export class TopicMaterializer {
     this.timer.unref();
   }
 
+  /**
+   * Moves every cursor to the offsets the tables themselves recorded: at start, and after a
+   * failed commit, whose error may hide that it was applied. Nothing changes unless both
+   * tables could be read.
+   */
+  private async adoptTableOffsets(): Promise<void> {
+    const offsets = await this.table.committedOffsets();
+    let deadLetterOffsets = new Map<number, bigint>();
+    if (this.deadLetters) {
+      this.deadLetterTable ??= await this.deadLetters.tables.existing(this.deadLetters.ref);
+      deadLetterOffsets = (await this.deadLetterTable?.committedOffsets()) ?? deadLetterOffsets;
+    }
+    this.runtime.logs.forEach((log, p) => {
+      const done = offsets.get(p);
+      this.committed[p] = done ?? null;
+      this.cursors[p] = done === undefined ? log.logStartOffset : done + 1n;
+      this.planned[p] = this.cursors[p];
+      this.bytesAtPlanned[p] = log.stats.bytesWritten;
+      if (this.deadLetters) this.deadLettersCommitted[p] = deadLetterOffsets.get(p) ?? null;
+    });
+  }
+
+  /**
+   * After a failed commit: the tables' offsets are read again before anything is planned, once
+   * the commits still queued (all of cycles the failure dropped) have settled. Until that read
+   * succeeds nothing is planned; it is retried after the backoff.
+   */
+  private reconcile(): Promise<void> {
+    this.reconciling ??= this.readOffsetsAgain().finally(() => (this.reconciling = null));
+    return this.reconciling;
+  }
+
+  private async readOffsetsAgain(): Promise<void> {
+    try {
+      await this.committing;
+      await this.adoptTableOffsets();
+      this.deadLetterCount = (await this.deadLetterTable?.committedRowCount?.()) ?? this.deadLetterCount;
+      this.offsetsInDoubt = false;
+      if (this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p])) this.pendingSinceMs = Date.now();
+    } catch (err) {
+      this.lastError = { message: (err as Error).message, time: Date.now() };
+      logger.error({ topic: this.topic, err }, "reading the table's offsets after a failed commit failed; retrying");
+      this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.running);
     await this.committing;
+    await this.reconciling;
   }
 
   progress(): PartitionProgress[] {
@@ -202,7 +242,12 @@ export class TopicMaterializer {
     const pending = this.runtime.logs.some((log, p) => log.highWatermark > this.planned[p]);
     if (!pending) this.pendingSinceMs = null;
     else this.pendingSinceMs ??= Date.now();
-    if (this.planning || this.running.size >= MAX_CYCLES_MATERIALIZING || Date.now() < this.retryAtMs || !this.due()) return;
+    if (this.planning || this.reconciling || this.running.size >= MAX_CYCLES_MATERIALIZING || Date.now() < this.retryAtMs) return;
+    if (this.offsetsInDoubt) {
+      void this.reconcile();
+      return;
+    }
+    if (!this.due()) return;
     const generation = this.generation;
     const cycle = this.cycle(generation);
     const running: Promise<void> = cycle.materialized
@@ -225,8 +270,10 @@ export class TopicMaterializer {
       if (this.generation !== generation) return;
       this.generation++;
       this.retryAtMs = Date.now() + RETRY_BACKOFF_MS;
-      // Whatever was planned past the table's cursors is planned again, after the backoff.
+      // Whatever was planned past the table's cursors is planned again, after the backoff,
+      // from the offsets the table holds then: the failed commit may have been applied.
       this.planned.splice(0, this.planned.length, ...this.cursors);
+      this.offsetsInDoubt = true;
       this.pendingSinceMs = Date.now();
     });
   }
@@ -329,10 +376,11 @@ export class TopicMaterializer {
     const bad: BadRecord[] = results.flatMap((r) => r.badRecords);
     const rowCount = results.reduce((n, r) => n + r.rowCount, 0);
     const offsets = new Map(targets.map((t) => [t.partition, t.lastOffset]));
+    const expectedOffsets = new Map(targets.map((t) => [t.partition, this.committed[t.partition] ?? null]));
     const commitStartedAt = Date.now();
     if (deadLetterFiles.length > 0) await this.commitDeadLetters(deadLetterFiles, offsets, files);
     try {
-      await this.table.commit({ files, offsets, rowCount, schema: work.schema });
+      await this.table.commit({ files, offsets, rowCount, schema: work.schema, expectedOffsets });
     } catch (err) {
       // Refused: no snapshot references them, remove now rather than at the next start.
       if (commitNotApplied(err)) await Promise.all(files.map((f) => rm(f.path, { force: true })));
@@ -364,7 +412,8 @@ export class TopicMaterializer {
     const rowCount = deadLetterFiles.reduce((n, f) => n + f.recordCount, 0);
     try {
       this.deadLetterTable ??= await this.deadLetters!.tables.create(this.deadLetters!.ref);
-      await this.deadLetterTable.commit({ files: deadLetterFiles, offsets, rowCount });
+      const expectedOffsets = new Map([...offsets.keys()].map((p) => [p, this.deadLettersCommitted[p] ?? null]));
+      await this.deadLetterTable.commit({ files: deadLetterFiles, offsets, rowCount, expectedOffsets });
     } catch (err) {
       // The main files were never offered; the dead letters only if the swap was refused.
       await Promise.all(mainFiles.map((f) => rm(f.path, { force: true })));

@@ -17,7 +17,7 @@ import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { icebergDeadLetterTables } from '../../../src/tables/iceberg/dead-letter-tables.js';
 import { IcebergTableWriter } from '../../../src/tables/iceberg/committer.js';
 import { LocalIcebergCatalog } from '../../../src/tables/iceberg/local-catalog.js';
-import type { TableCommit } from '../../../src/tables/table-writer.js';
+import type { TableCommit, TableFormatWriter } from '../../../src/tables/table-writer.js';
 import { DelegatingTableWriter } from './delegating-table.js';
 import { TopicMaterializer, type DeadLetterSetup } from '../../../src/tables/topic-materializer.js';
 import { rowSchema, tableSettings } from '../../../src/tables/topic-table-settings.js';
@@ -116,6 +116,43 @@ test('a process gone between the two commits: the next start resumes both tables
     assert.equal(second.deadLetterCount, BigInt(BAD.size), 'the count is read back from the dead-letter table');
     assert.equal(await second.flushed(15_000), true);
     await second.stop();
+    await assertExactlyOnce(main, setup);
+  });
+});
+
+/** The real dead-letter table, whose first commit is applied and then reported as failed. */
+class DeadLetterCommitThatLandsAndThrows extends DelegatingTableWriter {
+  tried = 0;
+  override async commit(commit: TableCommit): Promise<void> {
+    await super.commit(commit);
+    if (++this.tried === 1) throw new Error('injected error after the dead-letter commit was applied');
+  }
+}
+
+test('a dead-letter commit that landed but reported an error writes no dead letter twice', async () => {
+  await withTopic(async ({ runtime, pool, catalog, broker }) => {
+    const settings = tableSettings(broker, runtime);
+    const main = await IcebergTableWriter.open({ catalog, namespace: ['kafka'], table: 'events', topic: 'events', schema: rowSchema(settings), partitionBy: 'none' });
+    const setup = deadLetterSetup(catalog, runtime);
+    let wrapped: DeadLetterCommitThatLandsAndThrows | null = null;
+    const wrap = (t: TableFormatWriter) => (wrapped ??= new DeadLetterCommitThatLandsAndThrows(t as IcebergTableWriter));
+    const flaky: DeadLetterSetup = {
+      ref: setup.ref,
+      tables: {
+        dataDir: (ref) => setup.tables.dataDir(ref),
+        existing: async (ref) => {
+          const t = await setup.tables.existing(ref);
+          return t && wrap(t);
+        },
+        create: async (ref) => wrap(await setup.tables.create(ref)),
+      },
+    };
+    const m = new TopicMaterializer(runtime, main, settings, pool, undefined, flaky);
+    await m.start();
+    assert.equal(await m.flushed(15_000), true);
+    await m.stop();
+    assert.ok(wrapped !== null && (wrapped as DeadLetterCommitThatLandsAndThrows).tried >= 1, 'the dead-letter commit ran');
+    assert.equal(m.deadLetterCount, BigInt(BAD.size), 'the count is read back after the failure');
     await assertExactlyOnce(main, setup);
   });
 });

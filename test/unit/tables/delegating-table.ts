@@ -19,6 +19,10 @@ export class DelegatingTableWriter implements TableFormatWriter {
     return this.inner.committedOffsets();
   }
 
+  committedRowCount(): Promise<bigint> {
+    return this.inner.committedRowCount();
+  }
+
   referencedDataFiles(): Promise<Set<string>> {
     return this.inner.referencedDataFiles();
   }
