@@ -13,6 +13,7 @@ import { avroHandler } from '../schema-registry/avro.js';
 import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { protobufHandler } from '../schema-registry/protobuf.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
+import { wireTypeProblem } from './protobuf-wire-types.js';
 import { RecordProblem, readMessageIndexes } from './wire-format.js';
 
 export type ValueDecoder = (body: Buffer) => void;
@@ -61,6 +62,8 @@ function protobufDecoder(schema: ResolvedSchema): ValueDecoder {
   return (body) => {
     const { indexes, payload } = readMessageIndexes(body);
     const type = selectMessage(topLevel, indexes);
+    const wrongWire = wireTypeProblem(type, payload);
+    if (wrongWire) throw new RecordProblem(`value does not decode as Protobuf ${type.fullName.replace(/^\./, '')}: ${wrongWire}`);
     try {
       // A plain Uint8Array gets protobufjs' bounds-checked Reader; its Buffer reader clamps a
       // string or bytes field that runs past the end instead of failing.

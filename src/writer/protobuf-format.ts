@@ -31,6 +31,7 @@
  * (null or default), fields the reader does not know are skipped.
  */
 import protobuf from 'protobufjs';
+import { wireTypeProblem } from '../record-validation/protobuf-wire-types.js';
 import { RecordProblem, readMessageIndexes } from '../record-validation/wire-format.js';
 import { MAX_AVRO_VALUE_BYTES } from '../schema-registry/avro-item-width.js';
 import { protobufHandler } from '../schema-registry/protobuf.js';
@@ -490,6 +491,8 @@ class ProtobufBodyReader implements FramedBodyReader {
     const name = this.writtenName(writer, indexes, schemaId);
     if (name instanceof BodyProblem) return name;
     if (name !== this.rootName) return new BodyProblem(`value is a Protobuf ${name} message, but the table holds ${this.rootName} messages`);
+    const wrongWire = wireTypeProblem(this.root, payload);
+    if (wrongWire) return new BodyProblem(`value does not decode as Protobuf message ${this.rootName}: ${wrongWire}`);
     let decoded: protobuf.Message;
     try {
       // A plain Uint8Array gets protobufjs' bounds-checked Reader; its Buffer reader clamps a

@@ -38,6 +38,11 @@ const root = protobuf.parse(proto).root;
 const basket = root.lookupType('shop.Basket');
 const address = root.lookupType('shop.Customer.Address');
 
+// total (field 2) as 2 length-delimited bytes, which protobufjs alone reads as total = 2 and
+// items = [''] without an error.
+const WRONG_WIRE_BASKET = Buffer.from([0x12, 0x02, 0x0a, 0x00]);
+assert.deepEqual(basket.toObject(basket.decode(WRONG_WIRE_BASKET), { longs: Number }), { items: [''], total: 2 });
+
 const jsonSchema = { type: 'object', properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1 } }, required: ['sku', 'qty'] };
 
 const decoders = new Map<number, ValueDecoder>([
@@ -105,14 +110,16 @@ test('Protobuf: message indexes pick the message ([0] shorthand, nested path), b
     framed(2, Buffer.from([0x0a, 0x10, 0x41]), [0]), // [0] then a string field claiming 16 bytes with 1 there
     framed(2, Buffer.alloc(0)), // no index list at all
     framed(2, Buffer.from([0x80, 0x80]), [0x7e]), // count 63 with 2 bytes left
+    framed(2, WRONG_WIRE_BASKET, [2, 2]), // Basket whose int64 total arrives length-delimited
   ];
   const verdict = check(batchOf(values, CompressionCodec.Zstd));
-  assert.deepEqual(badIndexes(verdict), [3, 4, 5, 6]);
+  assert.deepEqual(badIndexes(verdict), [3, 4, 5, 6, 7]);
   if (verdict.kind === 'checked') {
     assert.match(verdict.badRecords[0].message, /indexes \[5\] name no message/);
     assert.match(verdict.badRecords[1].message, /Protobuf shop\.Customer/);
     assert.match(verdict.badRecords[2].message, /runs past the end/);
     assert.match(verdict.badRecords[3].message, /index count 63 is not plausible/);
+    assert.match(verdict.badRecords[4].message, /Protobuf shop\.Basket: field Basket\.total \(number 2\) arrived as length-delimited, but the schema's int64 is varint/);
   }
 });
 

@@ -306,6 +306,8 @@ test('bodies that must be refused: other message, bad indexes, truncated payload
   assert.match(problem(reader.read(1, first(payload.subarray(0, payload.length - 2)))), /does not decode as Protobuf message shop\.v1\.Order/);
   // A length-delimited field claiming more bytes than there are.
   assert.match(problem(reader.read(1, first(Buffer.from([0x12, 0x7f, 0x61])))), /does not decode as Protobuf message shop\.v1\.Order: index out of range/);
+  // id (int64) as 3 length-delimited bytes that protobufjs alone would read as id = 3, gift = true.
+  assert.match(problem(reader.read(1, first(Buffer.from([0x0a, 0x03, 0x80, 0x01, 0x01])))), /field Order\.id \(number 1\) arrived as length-delimited, but the schema's int64 is varint/);
   assert.match(problem(reader.read(9, first(payload))), /schema id 9 is not a version of the topic's subject/);
   assert.match(problem(reader.read(1, Buffer.alloc(MAX_PROTOBUF_VALUE_BYTES + 1))), /larger than the 16777216 bytes/);
 });
