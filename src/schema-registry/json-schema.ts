@@ -11,6 +11,7 @@
  * if/then/else, dependencies and patternProperties; a change to them is reported as
  * incompatible rather than guessed at.
  */
+import { findAnchor, isAnchorFragment } from './json-schema-anchors.js';
 import { parseJsonText, sortedJson, type SchemaHandler } from './schema-handler.js';
 import type { ResolvedSchema } from './types.js';
 
@@ -24,7 +25,7 @@ export interface JsonSchemaDoc {
 }
 
 const JSON_TYPES = new Set(['null', 'boolean', 'object', 'array', 'number', 'string', 'integer']);
-const ANNOTATIONS = new Set(['title', 'description', 'default', '$comment', 'examples', '$schema', '$id', 'id', 'readOnly', 'writeOnly', 'deprecated']);
+const ANNOTATIONS = new Set(['title', 'description', 'default', '$comment', 'examples', '$schema', '$id', 'id', '$anchor', 'readOnly', 'writeOnly', 'deprecated']);
 const NOT_ANALYSED = ['allOf', 'not', 'if', 'then', 'else', 'dependencies', 'dependentSchemas', 'dependentRequired', 'patternProperties'];
 
 function isNode(v: unknown): v is Node {
@@ -32,6 +33,11 @@ function isNode(v: unknown): v is Node {
 }
 
 function pointer(root: Node, fragment: string, ref: string): Node {
+  if (isAnchorFragment(fragment)) {
+    const named = findAnchor(root, fragment);
+    if (!named) throw new Error(`$ref ${ref} names no anchor of its document ($anchor, or an $id that is only a fragment)`);
+    return named;
+  }
   let node: unknown = root;
   const path = fragment.replace(/^\//, '');
   if (path !== '') {

@@ -13,7 +13,7 @@
  *   not columns); object with only additionalProperties: <schema> -> map;
  *   array with items: <schema> -> array (items nullable only where the schema allows null);
  *   type [T, "null"], anyOf/oneOf [<T>, {type: null}] -> nullable T; a one-branch
- *   anyOf/oneOf/allOf -> its branch; $ref (#/definitions, #/$defs, a reference by name) is
+ *   anyOf/oneOf/allOf -> its branch; $ref (#/definitions, #/$defs, an anchor, a reference by name) is
  *   followed, a recursive one is refused;
  *   anything else -> string holding the value's JSON text ("free-form JSON text"): an object
  *   with neither properties nor additionalProperties, an array without items or with tuple
@@ -22,6 +22,7 @@
  * Property names become Avro names: characters outside [A-Za-z0-9_] become `_`, and a leading
  * digit gets a `_` before it (two properties that end up with one name are refused).
  */
+import { findAnchor, isAnchorFragment } from '../schema-registry/json-schema-anchors.js';
 import { AvroMappingError, avroValueSlots, type AvroSchemaText } from './avro-schema.js';
 import { documentKeys, parseJsonDocument, plainObjects } from './json-document.js';
 import type { SchemaText } from './typed-format.js';
@@ -56,7 +57,7 @@ const JSON_TEXT: JsonShape = { kind: 'json' };
 /** A DAG of $refs can expand exponentially; real schemas stay far below this. */
 const MAX_IMAGE_NODES = 10_000;
 const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
-const ANNOTATIONS = new Set(['title', 'description', 'default', '$comment', 'examples', '$schema', '$id', 'id', 'readOnly', 'writeOnly', 'deprecated']);
+const ANNOTATIONS = new Set(['title', 'description', 'default', '$comment', 'examples', '$schema', '$id', 'id', '$anchor', 'readOnly', 'writeOnly', 'deprecated']);
 
 function isNode(v: unknown): v is Node {
   return typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v));
@@ -116,7 +117,11 @@ class ImageBuilder {
     const doc = base === '' ? fromDoc : base;
     let node: unknown = this.docs.get(doc);
     if (node === undefined) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} names no schema reference`);
-    if (pointer !== '' && !pointer.startsWith('/')) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} uses an anchor, which is not supported`);
+    if (isAnchorFragment(pointer)) {
+      const named = findAnchor(node, pointer);
+      if (!named) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} names no anchor of its document`);
+      return { node: named, doc, pointer: `#${pointer}` };
+    }
     for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
       let key: string;
       try {

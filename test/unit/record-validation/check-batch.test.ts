@@ -160,6 +160,16 @@ test('JSON Schema: draft 2020-12 schemas and $refs to schema references resolve'
   assert.deepEqual(badIndexes(verdict), [1, 2]);
 });
 
+test('JSON Schema: $refs to anchors ($anchor in 2020-12, a fragment $id in draft-07) are validated through', () => {
+  const modern = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { zip: { $ref: '#zip' } }, $defs: { z: { $anchor: 'zip', type: 'integer' } } };
+  const draft7 = { type: 'object', properties: { zip: { $ref: '#zip' } }, definitions: { z: { $id: '#zip', type: 'integer' } } };
+  for (const schema of [modern, draft7]) {
+    const own = new Map([[6, buildValueDecoder(resolved('JSON', schema))]]);
+    const verdict = check(batchOf([framed(6, Buffer.from('{"zip":150}')), framed(6, Buffer.from('{"zip":"150"}'))]), { subjectIds: [6], decoders: own });
+    assert.deepEqual(badIndexes(verdict), [1], JSON.stringify(schema));
+  }
+});
+
 test('an id the caller has no decoder for yet is asked for, not judged', () => {
   const verdict = check(batchOf([framed(1, goodOrder), framed(4, goodOrder), framed(4, goodOrder)]), { subjectIds: [1, 4] });
   assert.deepEqual(verdict, { kind: 'needs-schemas', schemaIds: [4] });

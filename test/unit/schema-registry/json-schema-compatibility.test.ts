@@ -65,6 +65,17 @@ test('json: $ref to local definitions and to references is followed', () => {
   assert.throws(() => parse('JSON', { type: 'object', properties: { home: { $ref: 'address.json' } } }), /names no schema reference/);
 });
 
+test('json: $ref to an anchor ($anchor, or a draft-07 $id that is only a fragment) is followed', () => {
+  const anchored = (t: string) => ({ $defs: { id: { $anchor: 'ident', type: t } }, type: 'object', properties: { id: { $ref: '#ident' } } });
+  assert.deepEqual(issues(anchored('number'), anchored('integer')), []);
+  assert.match(issues(anchored('integer'), anchored('number')).join(), /properties\/id: type narrowed/);
+  const draft7 = (t: string) => ({ definitions: { id: { $id: '#ident', type: t } }, type: 'object', properties: { id: { $ref: '#ident' } } });
+  assert.match(issues(draft7('integer'), draft7('number')).join(), /properties\/id: type narrowed/);
+  // An anchor inside a property called enum is a subschema; inside an enum's values it is data.
+  assert.ok(parse('JSON', { type: 'object', properties: { enum: { $anchor: 'e', type: 'string' }, x: { $ref: '#e' } } }));
+  assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#e' }, y: { enum: [{ $anchor: 'e' }] } } }), /\$ref #e names no anchor of its document/);
+});
+
 test('json: invalid schemas are refused', () => {
   assert.throws(() => parse('JSON', '[1]'), /object or a boolean/);
   assert.throws(() => parse('JSON', { type: 'strng' }), /unknown type "strng"/);

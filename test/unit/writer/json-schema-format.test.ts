@@ -192,6 +192,27 @@ test('avroImage: $ref into definitions/$defs and into references (refs inside a 
   assertFitsColumns(jsonSchemaFormat.avroImage(json(schema, [{ name: 'address.json', schema: address }])), decoded);
 });
 
+test('avroImage: $ref to anchors, in the schema and in a reference, becomes the same columns as a pointer would', () => {
+  const address = { type: 'object', properties: { city: { type: 'string' }, zip: { $ref: '#zip' } }, definitions: { zip: { $id: '#zip', type: 'integer' } } };
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { home: { $ref: 'address.json' }, when: { $ref: '#when' } },
+    $defs: { when: { $anchor: 'when', type: 'string', format: 'date-time' } },
+  };
+  const references = [{ name: 'address.json', schema: address }];
+  const image = imageOf(schema, references);
+  assert.deepEqual(image.fields[0].type[1].fields.map((f: { name: string; type: unknown }) => [f.name, f.type]), [['city', ['null', 'string']], ['zip', ['null', 'long']]]);
+  assert.deepEqual(image.fields[1].type[1], { type: 'long', logicalType: 'timestamp-micros' });
+  const decoded = readerOf(schema, references).read(1, bytes('{"home":{"city":"Oslo","zip":150},"when":"1970-01-01T00:00:01Z"}'));
+  assert.deepEqual(decoded, { home: { value_home: { city: { string: 'Oslo' }, zip: { long: 150n } } }, when: { long: 1_000_000n } });
+  assertFitsColumns(jsonSchemaFormat.avroImage(json(schema, references)), decoded);
+  assert.throws(
+    () => jsonSchemaFormat.avroImage(json({ type: 'object', properties: { a: { $ref: '#nowhere' } } }, [])),
+    (err: unknown) => err instanceof AvroMappingError && /a: \$ref #nowhere names no anchor of its document/.test(err.message),
+  );
+});
+
 test('avroImage: refusals are AvroMappingErrors naming the place', () => {
   const refuses = (schema: unknown, message: RegExp, references: Array<{ name: string; schema: unknown }> = []) =>
     assert.throws(() => jsonSchemaFormat.avroImage(json(schema, references)), (err: unknown) => err instanceof AvroMappingError && message.test(err.message));
