@@ -3,9 +3,10 @@
  * table does not hold yet; it starts from the offsets the table itself recorded, so after a
  * restart nothing is skipped and nothing is written twice. After a failed commit the cursors
  * are read from the table again before anything is planned (the error may hide that the
- * commit was applied), and each commit names the offsets it expects the table to hold. A cycle hands the committed log
- * ranges past the planned cursors to the worker pool, then commits every resulting file
- * together with the new offsets in one atomic table commit, then moves the cursors.
+ * commit was applied), and each commit names the offsets it expects the table to hold. A
+ * cycle hands the committed log ranges past the planned cursors to the worker pool, then
+ * commits every resulting file together with the new offsets in one atomic table commit,
+ * then moves the cursors.
  *
  * Freshness and throughput: cycles are pipelined. Up to two cycles have tasks on the workers,
  * the second planned past the first, so a worker that finished its share of one cycle takes
