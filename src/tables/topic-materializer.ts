@@ -409,8 +409,12 @@ export class TopicMaterializer {
    * Dead letters first: once they are committed, a crash before the main commit re-processes
    * the range for the main table only (tasks skip dead letters at or below these offsets).
    */
-  private async commitDeadLetters(deadLetterFiles: DataFileResult[], offsets: Map<number, bigint>, mainFiles: DataFileResult[]): Promise<void> {
+  private async commitDeadLetters(deadLetterFiles: DataFileResult[], cycleOffsets: Map<number, bigint>, mainFiles: DataFileResult[]): Promise<void> {
     const rowCount = deadLetterFiles.reduce((n, f) => n + f.recordCount, 0);
+    // A range processed again after a failed main commit may end below what the dead-letter
+    // table already holds (the retry's share of the cycle budget can be smaller): that
+    // partition wrote no dead letter and its offset there stays, it must not move back.
+    const offsets = new Map([...cycleOffsets].filter(([p, last]) => { const held = this.deadLettersCommitted[p]; return held === null || held === undefined || last > held; }));
     try {
       this.deadLetterTable ??= await this.deadLetters!.tables.create(this.deadLetters!.ref);
       const expectedOffsets = new Map([...offsets.keys()].map((p) => [p, this.deadLettersCommitted[p] ?? null]));

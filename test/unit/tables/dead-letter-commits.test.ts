@@ -156,3 +156,60 @@ test('a dead-letter commit that landed but reported an error writes no dead lett
     await assertExactlyOnce(main, setup);
   });
 });
+
+test('a retried range shorter than the dead letters already committed does not move the dead-letter offsets back', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lakegate-dlq-shorter-'));
+  const config = resolveConfig({ 'data-dir': dir }, {});
+  const broker = await Broker.open(config);
+  const pool = new WriterPool({ size: 1 });
+  try {
+    // A tiny cycle budget, split between the partitions that have records waiting, cut at any
+    // batch (an index entry per batch): the first cycle (partition 0 alone) takes more of
+    // partition 0 than the retry does once partition 1 has records too.
+    const runtime = await broker.createTopic('events', 2, { 'value.format': 'json', 'table.commit.interval.ms': '50', 'table.commit.bytes': '4096', 'index.interval.bytes': '1', 'table.partition.by': 'none' });
+    const BATCHES = 6;
+    const PER_BATCH = 10;
+    const appendBatches = async (partition: number) => {
+      for (let b = 0; b < BATCHES; b++) {
+        // The 4th record of every batch is not JSON.
+        const records = Array.from({ length: PER_BATCH }, (_, i) => ({ value: Buffer.from(i === 3 ? `not json ${b}` : JSON.stringify({ b, i, pad: 'x'.repeat(60) })), timestamp: 1_700_000_000_000n }));
+        const batch = encodeRecordBatch({ records });
+        await runtime.logs[partition].append(batch, readRecordBatchHeader(batch));
+      }
+    };
+    const catalog = await LocalIcebergCatalog.open(config.warehouseDir);
+    const settings = tableSettings(broker, runtime);
+    const main = await IcebergTableWriter.open({ catalog, namespace: ['kafka'], table: 'events', topic: 'events', schema: rowSchema(settings), partitionBy: 'none' });
+    const setup = deadLetterSetup(catalog, runtime);
+    const m = new TopicMaterializer(runtime, new FailingCommits(main, 1), settings, pool, undefined, setup);
+    await appendBatches(0);
+    await m.start();
+    const deadline = Date.now() + 15_000;
+    while (m.deadLetterCount === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const firstDeadLetters = (await (await setup.tables.existing(setup.ref))!.committedOffsets()).get(0);
+    await appendBatches(1); // during the failed main commit's backoff
+    assert.equal(await m.flushed(20_000), true, 'the table caught up');
+    await m.stop();
+    assert.ok(firstDeadLetters !== undefined && firstDeadLetters < BigInt(BATCHES * PER_BATCH - 1), `the first cycle took part of partition 0 (through ${firstDeadLetters})`);
+
+    const dlq = (await setup.tables.existing(setup.ref))!;
+    const bad = (n: number) => Array.from({ length: n }, (_, b) => BigInt(b * PER_BATCH + 3));
+    const good = Array.from({ length: BATCHES * PER_BATCH }, (_, o) => BigInt(o)).filter((o) => o % BigInt(PER_BATCH) !== 3n);
+    const rows = async (files: Iterable<string>) => {
+      const byPartition = new Map<number, bigint[]>();
+      for (const f of files) for (const r of await readRows(f)) byPartition.set(r._kafka_partition as number, [...(byPartition.get(r._kafka_partition as number) ?? []), r._kafka_offset as bigint]);
+      for (const list of byPartition.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return byPartition;
+    };
+    const mainRows = await rows(await main.referencedDataFiles());
+    const deadRows = await rows(await dlq.referencedDataFiles());
+    for (const p of [0, 1]) {
+      assert.deepEqual(mainRows.get(p), good, `main table, partition ${p}: every good offset once`);
+      assert.deepEqual(deadRows.get(p), bad(BATCHES), `dead-letter table, partition ${p}: every bad offset once`);
+    }
+  } finally {
+    await pool.close();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
