@@ -11,8 +11,9 @@
  * and the reason names the field.
  *
  * Pure and allocation-light: one pass over the bytes, per message type a table of field
- * number -> expected wire type built once. Malformed bytes (a truncated varint, a length past
- * the end, a group) are left to protobufjs, which reports them.
+ * number -> expected wire type built once. Groups of fields the schema does not have are
+ * skipped; malformed bytes (a truncated varint, a length past the end, a group end with no
+ * start) stop the check and are left to protobufjs, which refuses them.
  */
 import protobuf from 'protobufjs';
 
@@ -97,12 +98,61 @@ function checkFields(fields: Map<number, FieldWire>, buf: Uint8Array, pos: numbe
         }
         break;
       }
+      case Wire.START_GROUP: {
+        // A group (proto2, deprecated) of a field the schema does not have: skipped as
+        // protobufjs skips it, and the fields after it are still checked.
+        const after = skipGroup(buf, pos, end, depth + 1);
+        if (after === null) return UNCHECKABLE;
+        pos = after;
+        break;
+      }
       default:
-        // Groups (deprecated) and invalid wire types: protobufjs skips or refuses them itself.
+        // A group end with no start, wire types 6 and 7: protobufjs refuses them itself.
         return UNCHECKABLE;
     }
   }
   return pos === end ? null : UNCHECKABLE;
+}
+
+/** Position after the end tag of a group whose start tag ends at pos; null if malformed. */
+function skipGroup(buf: Uint8Array, pos: number, end: number, depth: number): number | null {
+  if (depth > MAX_DEPTH) return null;
+  while (pos < end) {
+    const tag = readVarint32(buf, pos, end);
+    if (tag === null) return null;
+    pos = tag.next;
+    switch (tag.value & 7) {
+      case Wire.VARINT: {
+        const v = skipVarint(buf, pos, end);
+        if (v === null) return null;
+        pos = v;
+        break;
+      }
+      case Wire.I64:
+        pos += 8;
+        break;
+      case Wire.I32:
+        pos += 4;
+        break;
+      case Wire.LEN: {
+        const len = readVarint32(buf, pos, end);
+        if (len === null || len.next + len.value > end) return null;
+        pos = len.next + len.value;
+        break;
+      }
+      case Wire.START_GROUP: {
+        const after = skipGroup(buf, pos, end, depth + 1);
+        if (after === null) return null;
+        pos = after;
+        break;
+      }
+      case Wire.END_GROUP:
+        return pos <= end ? pos : null;
+      default:
+        return null;
+    }
+  }
+  return null;
 }
 
 function fieldWires(type: protobuf.Type): Map<number, FieldWire> | null {

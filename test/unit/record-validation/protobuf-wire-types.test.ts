@@ -105,6 +105,13 @@ test('fields the schema does not have are skipped whatever their wire type; malf
   assert.equal(wireTypeProblem(everything, bytes(0x72, 0x05, 0x01)), null, 'a string running past the end');
   assert.throws(() => everything.decode(bytes(0x72, 0x05, 0x01)), /index out of range/, 'which the decoder refuses itself');
   assert.equal(wireTypeProblem(small, bytes(0x9b, 0x06, 0x9c, 0x06)), null, 'a group of a field the schema does not have');
+  // Such a group, holding fields and a nested group, is skipped and the fields after it are
+  // still checked: here a = "\x10\x07", which protobufjs alone would read as {a: 2, b: 7}.
+  const grouped = bytes(0x9b, 0x06, 0x08, 0x01, 0x13, 0x0d, 1, 2, 3, 4, 0x14, 0x12, 0x01, 0x41, 0x9c, 0x06, 0x0a, 0x02, 0x10, 0x07);
+  assert.deepEqual(small.toObject(small.decode(grouped)), { a: 2, b: 7 });
+  assert.match(wireTypeProblem(small, grouped)!, /field Small\.a \(number 1\) arrived as length-delimited/);
+  assert.equal(wireTypeProblem(small, bytes(0x9b, 0x06, 0x08, 0x01)), null, 'a group with no end: left to the decoder');
+  assert.throws(() => small.decode(bytes(0x9b, 0x06, 0x08, 0x01)));
   // A known field as a group is a wire type mismatch like any other.
   assert.match(wireTypeProblem(small, bytes(0x0b, 0x0c))!, /Small\.a \(number 1\) arrived as group start/);
 });
