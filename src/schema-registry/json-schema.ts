@@ -35,8 +35,8 @@ function isNode(v: unknown): v is Node {
 function pointer(root: Node, fragment: string, ref: string): Node {
   if (isAnchorFragment(fragment)) {
     const named = findAnchor(root, fragment);
-    if (!named) throw new Error(`$ref ${ref} names no anchor of its document ($anchor, or an $id that is only a fragment)`);
-    return named;
+    if ('problem' in named) throw new Error(`$ref ${ref} ${named.problem}`);
+    return named.schema;
   }
   let node: unknown = root;
   const path = fragment.replace(/^\//, '');

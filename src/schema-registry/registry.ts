@@ -6,6 +6,7 @@
  * a check with someone else's write, and nothing is answered before it is durable.
  */
 import { logger } from '../logger.js';
+import { buildValueDecoder } from '../record-validation/value-decoders.js';
 import { HANDLERS, compatibilityIssues, type ParsedVersion } from './compatibility.js';
 import {
   RegistryError,
@@ -391,7 +392,11 @@ export class SchemaRegistry implements SchemaStore {
     }
     let parsed: unknown;
     try {
-      parsed = handler.parse({ schemaType, schema, references, dependencies: this.resolveReferences(references, 0) });
+      const resolved = { schemaType, schema, references, dependencies: this.resolveReferences(references, 0) };
+      parsed = handler.parse(resolved);
+      // JSON values are validated by ajv, not by this parser: a schema ajv cannot compile (an
+      // invalid pattern, a $ref it resolves differently) would refuse every value later.
+      if (schemaType === 'JSON') buildValueDecoder(resolved);
     } catch (err) {
       if (err instanceof RegistryError) throw err;
       throw invalidSchema(`Invalid schema ${request.schema.slice(0, 200)}, details: ${(err as Error).message}`);

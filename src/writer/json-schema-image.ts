@@ -119,8 +119,8 @@ class ImageBuilder {
     if (node === undefined) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} names no schema reference`);
     if (isAnchorFragment(pointer)) {
       const named = findAnchor(node, pointer);
-      if (!named) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} names no anchor of its document`);
-      return { node: named, doc, pointer: `#${pointer}` };
+      if ('problem' in named) throw new AvroMappingError(`${path || 'the root'}: $ref ${ref} ${named.problem}`);
+      return { node: named.schema, doc, pointer: `#${pointer}` };
     }
     for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
       let key: string;

@@ -74,6 +74,14 @@ test('json: $ref to an anchor ($anchor, or a draft-07 $id that is only a fragmen
   // An anchor inside a property called enum is a subschema; inside an enum's values it is data.
   assert.ok(parse('JSON', { type: 'object', properties: { enum: { $anchor: 'e', type: 'string' }, x: { $ref: '#e' } } }));
   assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#e' }, y: { enum: [{ $anchor: 'e' }] } } }), /\$ref #e names no anchor of its document/);
+  // Resolved as ajv resolves them: an embedded resource's anchors are its own, a name
+  // declared twice is an error, draft-04's id names nothing.
+  const embedded = { $id: 'http://example.com/e.json', $defs: { i: { $anchor: 'foo', type: 'integer' } } };
+  assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#foo' } }, $defs: { embedded } }), /names no anchor/);
+  const both = (t: string) => ({ type: 'object', properties: { x: { $ref: '#foo' } }, $defs: { embedded, own: { $anchor: 'foo', type: t } } });
+  assert.match(issues(both('integer'), both('number')).join(), /properties\/x: type narrowed/, 'the root\'s own anchor, not the embedded one');
+  assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#foo' } }, $defs: { a: { $anchor: 'foo' }, b: { $anchor: 'foo' } } }), /declares more than once/);
+  assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#foo' } }, definitions: { a: { id: '#foo', type: 'string' } } }), /names no anchor/);
 });
 
 test('json: invalid schemas are refused', () => {

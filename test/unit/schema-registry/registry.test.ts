@@ -103,6 +103,20 @@ test('registry: references resolve by subject and version, and a referenced vers
   assert.ok(resolved.dependencies.get('acme.Address')?.schema.includes('city'));
 });
 
+test('registry: a JSON schema the value validator (ajv) cannot compile is refused at registration', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  const json = (schema: unknown) => parseSchemaRequest({ schemaType: 'JSON', schema: JSON.stringify(schema) });
+  await assert.rejects(
+    reg.register('bad-pattern', json({ type: 'object', properties: { code: { type: 'string', pattern: '[' } } }), false),
+    (err: unknown) => err instanceof RegistryError && err.errorCode === 42201 && /pattern|regular expression/i.test(err.message),
+  );
+  // An anchor ajv resolves the same way is fine; one only inside an embedded resource is not.
+  const anchored = { type: 'object', properties: { zip: { $ref: '#zip' } }, $defs: { z: { $anchor: 'zip', type: 'integer' } } };
+  assert.equal((await reg.register('anchored', json(anchored), false)).id, 1);
+  const embedded = { type: 'object', properties: { zip: { $ref: '#zip' } }, $defs: { e: { $id: 'http://example.com/e.json', $defs: { z: { $anchor: 'zip', type: 'integer' } } } } };
+  await rejects(reg.register('embedded', json(embedded), false), 42201);
+});
+
 test('registry: READONLY mode refuses changes; IMPORT mode registers under a given id', async () => {
   const reg = await SchemaRegistry.open(new ArrayJournal());
   await reg.setMode(null, 'READONLY');

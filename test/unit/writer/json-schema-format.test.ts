@@ -207,6 +207,9 @@ test('avroImage: $ref to anchors, in the schema and in a reference, becomes the 
   const decoded = readerOf(schema, references).read(1, bytes('{"home":{"city":"Oslo","zip":150},"when":"1970-01-01T00:00:01Z"}'));
   assert.deepEqual(decoded, { home: { value_home: { city: { string: 'Oslo' }, zip: { long: 150n } } }, when: { long: 1_000_000n } });
   assertFitsColumns(jsonSchemaFormat.avroImage(json(schema, references)), decoded);
+  // ajv's resolution: the document's own anchor, not one inside an embedded resource.
+  const scoped = { type: 'object', properties: { x: { $ref: '#foo' } }, $defs: { e: { $id: 'http://example.com/e.json', $defs: { i: { $anchor: 'foo', type: 'integer' } } }, a: { $anchor: 'foo', type: 'string' } } };
+  assert.deepEqual(imageOf(scoped, []).fields[0].type, ['null', 'string']);
   assert.throws(
     () => jsonSchemaFormat.avroImage(json({ type: 'object', properties: { a: { $ref: '#nowhere' } } }, [])),
     (err: unknown) => err instanceof AvroMappingError && /a: \$ref #nowhere names no anchor of its document/.test(err.message),
