@@ -86,14 +86,19 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
 /**
  * acks=0 producers read no response, so Kafka reports an error by closing the connection;
  * the producer notices and refreshes its metadata.
+ *
+ * Even when a partition failed at once, the result waits for the appends already issued for
+ * the others: they write views of the request's memory, which the connection gives back to
+ * the pool as soon as the request has its result. Settling early let another connection's
+ * bytes be written into the log under offsets already assigned.
  */
 function acksZeroResult(outcomes: Array<{ partitions: PartitionOutcome[] }>) {
   const flat = outcomes.flatMap((t) => t.partitions);
   const failed = (o: ProducePartitionResponse) => o.errorCode !== ErrorCode.NONE;
-  if (flat.some((o) => !(o instanceof Promise) && failed(o))) return CLOSE_CONNECTION;
+  const failedAtOnce = flat.some((o) => !(o instanceof Promise) && failed(o));
   const pending = flat.filter((o): o is Promise<ProducePartitionResponse> => o instanceof Promise);
-  if (pending.length === 0) return NO_RESPONSE;
-  // The append is already issued; waiting keeps responses of later requests in order and
-  // lets a storage failure close the connection.
-  return Promise.all(pending).then((done) => (done.some(failed) ? CLOSE_CONNECTION : NO_RESPONSE));
+  if (pending.length === 0) return failedAtOnce ? CLOSE_CONNECTION : NO_RESPONSE;
+  // Waiting also keeps responses of later requests in order and lets a storage failure close
+  // the connection.
+  return Promise.all(pending).then((done) => (failedAtOnce || done.some(failed) ? CLOSE_CONNECTION : NO_RESPONSE));
 }
