@@ -166,6 +166,25 @@ test('CreateTopics validation: existing topic, bad partitions, replication facto
   );
 });
 
+test('CreateTopics: more than 10,000 partitions in one request are refused with POLICY_VIOLATION, and nothing is created', async () => {
+  const c = await connect();
+  const created = await c.request<{ topics: Array<{ name: string; errorCode: number; errorMessage: string }> }>(CreateTopics, 7, {
+    topics: [
+      { name: 'huge', numPartitions: 2_147_483_647, replicationFactor: 1, assignments: [], configs: [] },
+      { name: 'fits', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
+      { name: 'over-the-rest', numPartitions: 9_999, replicationFactor: 1, assignments: [], configs: [] },
+    ],
+  });
+  assert.deepEqual(created.topics.map((t) => t.errorCode), [ErrorCode.POLICY_VIOLATION, ErrorCode.NONE, ErrorCode.POLICY_VIOLATION]);
+  assert.match(created.topics[0].errorMessage, /Excessively large number of partitions per request/);
+  const meta = await c.request<{ topics: Array<{ name: string; errorCode: number }> }>(Metadata, 12, {
+    topics: [{ topicId: Buffer.alloc(16), name: 'huge' }],
+    allowAutoTopicCreation: false,
+    includeTopicAuthorizedOperations: false,
+  });
+  assert.equal(meta.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
+
 test('a CRC mismatch gets CORRUPT_MESSAGE and nothing is appended', async () => {
   const b = batch();
   b[b.length - 1] ^= 0xff;

@@ -80,10 +80,19 @@ function describeCreated(broker: Broker, name: string, topicId: Buffer, partitio
   };
 }
 
+/**
+ * Kafka's controller refuses a request that would create more partitions than this
+ * (POLICY_VIOLATION). Here each partition is a directory and open files, and a topic is
+ * reopened at every start, so an unbounded count could exhaust memory or descriptors on every
+ * restart; the same cap keeps what Kafka accepts.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponse> = {
   api: CreateTopics,
   async handle(ctx, req) {
     const { broker } = ctx;
+    let partitionsLeft = MAX_PARTITIONS_PER_REQUEST;
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results = await Promise.all(
@@ -91,6 +100,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsRe
         if ((counts.get(t.name) ?? 0) > 1) return failed(t.name, ErrorCode.INVALID_REQUEST, 'Create topics request from client contains a duplicate topic name');
         try {
           const { partitions, configs } = validate(broker, t);
+          // Validation runs for every topic, in request order, before the first await.
+          if (partitions > partitionsLeft) throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST}.`);
+          partitionsLeft -= partitions;
           if (req.validateOnly) return describeCreated(broker, t.name, ZERO_UUID, partitions, configs);
           const runtime = await broker.createTopic(t.name, partitions, configs);
           return describeCreated(broker, t.name, runtime.topic.id, partitions, configs);
