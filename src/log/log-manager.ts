@@ -29,6 +29,8 @@ const REPLAY_WINDOW = 1024;
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly opening = new Map<string, Promise<PartitionLog>>();
+  /** Topics whose logs are being closed and removed: a log of the same name waits for that. */
+  private readonly deleting = new Map<string, Promise<void>>();
   private closed = false;
   private journal: SyncJournal | null = null;
   private logJournal: LogJournal | null = null;
@@ -142,6 +144,12 @@ export class LogManager {
   async getOrCreate(topic: string, partition: number, overrides: Partial<LogOptions> = {}): Promise<PartitionLog> {
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log manager is closed');
     validateTopicPartition(topic, partition);
+    const deletion = this.deleting.get(topic);
+    if (deletion) {
+      // Opened now, the log would be the deleted one's directory, renamed and removed under it.
+      await deletion.catch(() => {});
+      return this.getOrCreate(topic, partition, overrides);
+    }
     const k = key(topic, partition);
     const existing = this.logs.get(k);
     if (existing) {
@@ -170,8 +178,21 @@ export class LogManager {
     return log;
   }
 
-  /** Closes the topic's logs and removes their directories (rename first, then delete). */
-  async deleteTopic(topic: string): Promise<void> {
+  /**
+   * Closes the topic's logs and removes their directories (rename first, then delete). A log
+   * of the same topic asked for meanwhile is created once this is done, in a new directory.
+   */
+  deleteTopic(topic: string): Promise<void> {
+    const run = (this.deleting.get(topic) ?? Promise.resolve()).catch(() => {}).then(() => this.removeTopic(topic));
+    this.deleting.set(topic, run);
+    const done = () => {
+      if (this.deleting.get(topic) === run) this.deleting.delete(topic);
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  private async removeTopic(topic: string): Promise<void> {
     const victims: PartitionLog[] = [];
     for (const [k, pending] of this.opening) if (k.startsWith(`${topic}\u0000`)) await pending.catch(() => {});
     for (const [k, log] of this.logs) {

@@ -42,6 +42,29 @@ test('LogManager creates <topic>-<partition> dirs, recovers them on open, delete
   }
 });
 
+test('a topic re-created while its deletion is still running gets a new, empty directory that keeps what it acknowledges', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let m = await LogManager.open(dir, opts());
+    const old = await m.getOrCreate('again', 0);
+    for (let i = 0; i < 3; i++) await old.append(makeBatch().buf, makeBatch().header, {});
+    const deletion = m.deleteTopic('again');
+    // Asked for before the deletion (a journal checkpoint, a rename, a removal) is done.
+    const fresh = await m.getOrCreate('again', 0);
+    await deletion;
+    assert.notEqual(fresh, old);
+    assert.equal(fresh.logEndOffset, 0n, "none of the deleted topic's records");
+    await fresh.append(makeBatch().buf, makeBatch().header, {});
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('again')), ['again-0']);
+    await m.close();
+    m = await LogManager.open(dir, opts());
+    assert.equal(m.get('again', 0)?.logEndOffset, 1n, 'the acknowledged append survived');
+    await m.close();
+  } finally {
+    await cleanup();
+  }
+});
+
 test('LogManager refuses names that are not legal Kafka topics and finishes interrupted deletes', async () => {
   const { dir, cleanup } = await tempDir();
   try {
