@@ -32,7 +32,7 @@ export class Connection {
   private readonly slots: Slot[] = [];
   private closed = false;
   private writePaused = false;
-  /** Bytes of the partial frame currently counted in the budget. */
+  /** Bytes of the frame being received currently counted in the budget. */
   private partialBytes = 0;
   readonly peer: string;
 
@@ -71,10 +71,17 @@ export class Connection {
     return this.socket.isPaused();
   }
 
-  /** Called by the server when the shared budget changes. */
+  /**
+   * Called by the server when the shared budget changes. A spent budget stops reading between
+   * frames only: a frame already announced is counted whole (countPartial) and read to its
+   * end, so it can be answered and give its bytes back. Pausing in the middle of frames, a few
+   * large ones that together spent the budget waited for each other forever, and every
+   * connection with them.
+   */
   updateFlow(): void {
     if (this.closed) return;
-    const stop = this.writePaused || this.slots.length >= MAX_PIPELINED || this.budget.exhausted;
+    const betweenFrames = this.reader.frameInProgress === 0;
+    const stop = this.writePaused || this.slots.length >= MAX_PIPELINED || (this.budget.exhausted && betweenFrames);
     if (stop && !this.socket.isPaused()) this.socket.pause();
     else if (!stop && this.socket.isPaused()) this.socket.resume();
   }
@@ -87,12 +94,12 @@ export class Connection {
   }
 
   /**
-   * A partial frame counts in the budget as it arrives (a frame announced as 100 MB costs
-   * nothing until its bytes come), so many connections trickling large frames still stop
-   * reading when the budget is spent.
+   * A frame counts in the budget whole from the moment its size prefix arrives (as Kafka's
+   * memory pool reserves it), so once announced frames have spent the budget, no connection
+   * starts another one until answered requests give bytes back.
    */
   private countPartial(): void {
-    const now = this.closed ? 0 : this.reader.buffered;
+    const now = this.closed ? 0 : Math.max(this.reader.buffered, this.reader.frameInProgress);
     if (now > this.partialBytes) this.budget.acquire(now - this.partialBytes);
     else if (now < this.partialBytes) this.budget.release(this.partialBytes - now);
     this.partialBytes = now;

@@ -45,6 +45,11 @@ export class FrameReader {
     return this.end - this.start;
   }
 
+  /** Size of the frame being received, prefix included, as its prefix announced it; 0 between frames. */
+  get frameInProgress(): number {
+    return this.need > 0 ? this.need : 0;
+  }
+
   /** Feeds received bytes (copied; the caller may reuse chunk). False once the reader stopped. */
   push(chunk: Uint8Array): boolean {
     let off = 0;

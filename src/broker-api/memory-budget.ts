@@ -1,7 +1,8 @@
 /**
  * A byte budget shared by all connections for request bytes that are buffered or in flight
- * (queued.max.request.bytes). When it runs out every connection stops reading until half of
- * it is free again, so many large pipelined requests cannot exhaust memory.
+ * (queued.max.request.bytes). When it runs out every connection stops reading at its next
+ * frame boundary until half of it is free again, so many large pipelined requests cannot
+ * exhaust memory (connection.ts: a frame counts whole from its size prefix).
  */
 export class RequestMemoryBudget {
   private used = 0;

@@ -1,11 +1,12 @@
 /**
  * Responses leave in request order even when an earlier request (a synced produce) finishes
  * after a later one (ApiVersions), and a tiny request memory budget slows large pipelined
- * produces down without losing or reordering any of them.
+ * produces down without losing or reordering any of them, nor stalling on frames that spent
+ * the budget while still arriving.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeResponse } from '../../src/protocol/frames.js';
+import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js';
 import { ApiVersions, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { encodeRecordBatch } from '../../src/protocol/records/records.js';
 import { removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
@@ -46,4 +47,31 @@ test('pipelined requests are answered in order, and the budget holds back withou
     }
   }
   c.close();
+});
+
+test('large frames that together spend the budget while still arriving are all read to the end and answered', async () => {
+  // Three 960 KiB produce requests against the 2 MiB budget, each sent up to 720 KiB first:
+  // counted as they arrived, their partial bytes spent the budget, every connection stopped
+  // reading in the middle of its frame, and none of them (nor any other client) was answered.
+  const setup = await RawKafkaConnection.connect(server.port);
+  await setup.request(Metadata, 12, { topics: [{ topicId: Buffer.alloc(16), name: 'large-frames' }], allowAutoTopicCreation: true });
+  setup.close();
+  const records = encodeRecordBatch({ records: [{ value: Buffer.alloc(960 * 1024, 3) }] });
+  const frame = encodeRequest(Produce, 9, 1, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'large-frames', partitionData: [{ index: 0, records }] }] });
+  const senders = await Promise.all([0, 1, 2].map(() => RawKafkaConnection.connect(server.port)));
+  for (const s of senders) s.sendRaw(frame.subarray(0, 720 * 1024));
+  await new Promise((r) => setTimeout(r, 500));
+  for (const s of senders) s.sendRaw(frame.subarray(720 * 1024));
+  const answers = await Promise.all(senders.map((s) => s.nextFrame(15_000)));
+  const offsets = answers.map((a) => {
+    assert.ok(a, 'answered');
+    const p = decodeResponse<Record<string, any>>(Produce, 9, a).body.responses[0].partitionResponses[0];
+    assert.equal(p.errorCode, 0);
+    return p.baseOffset as bigint;
+  });
+  assert.deepEqual(offsets.sort((a, b) => (a < b ? -1 : 1)), [0n, 1n, 2n]);
+  const other = await RawKafkaConnection.connect(server.port);
+  const versions = await other.request<{ errorCode: number }>(ApiVersions, 3, { clientSoftwareName: 'after', clientSoftwareVersion: '1' });
+  assert.equal(versions.errorCode, 0, 'the broker still answers other clients');
+  for (const c of [...senders, other]) c.close();
 });
