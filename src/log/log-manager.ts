@@ -107,6 +107,9 @@ export class LogManager {
     }
     await Promise.all(pending);
     if (appended > 0) logger.warn({ batches: appended }, 'sync journal: batches the logs had lost were replayed from the journal');
+    // Replayed under 'os' or 'interval', the appends are only written, not synced, and no
+    // journal tracks them yet: the checkpoint below would drop their only durable copy.
+    if (appended > 0) await Promise.all([...this.logs.values()].map((log) => log.flush()));
     await journal.checkpointNow();
     if (this.defaults.fsync !== 'before-ack') {
       // Replayed and checkpointed: the journal holds nothing needed. Its files stay for reuse.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, mkdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager, ProducerIdAllocator, PRODUCER_ID_FILE } from '../../../src/log/index.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
@@ -61,6 +61,30 @@ test('a topic re-created while its deletion is still running gets a new, empty d
     assert.equal(m.get('again', 0)?.logEndOffset, 1n, 'the acknowledged append survived');
     await m.close();
   } finally {
+    await cleanup();
+  }
+});
+
+test('batches replayed from the journal under another fsync policy are synced before the journal drops them', async () => {
+  const { dir, cleanup } = await tempDir();
+  const crashed = `${dir}-crashed`;
+  try {
+    const m = await LogManager.open(dir, opts());
+    const log = await m.getOrCreate('replayed', 0);
+    for (let i = 0; i < 5; i++) await log.append(makeBatch({ tag: `b${i}` }).buf, makeBatch().header, {});
+    // The state a power loss could leave: acknowledged batches in the journal, the segment's
+    // page cache gone.
+    await cp(dir, crashed, { recursive: true });
+    await m.close();
+    await truncate(join(crashed, 'replayed-0', '00000000000000000000.log'), 0);
+
+    const reopened = await LogManager.open(crashed, opts({ fsync: 'os' }));
+    const back = reopened.get('replayed', 0)!;
+    assert.equal(back.logEndOffset, 5n, 'replayed from the journal');
+    assert.ok(back.stats.fdatasyncs > 0, 'and synced before the journal checkpoint moved past them');
+    await reopened.close();
+  } finally {
+    await rm(crashed, { recursive: true, force: true });
     await cleanup();
   }
 });
