@@ -460,8 +460,9 @@ export class PartitionLog {
         await seg.handle.datasync();
       } catch (e) {
         // A log closing seals its active segment before it closes the handles, and one aborted
-        // is being deleted: a handle closed under us has nothing left to make durable.
-        if (this.closing) continue;
+        // is being deleted: a handle closed under us has nothing left to make durable. Any
+        // other error is a write-back failure, which Linux reports to one fdatasync only.
+        if (this.closing && (e as NodeJS.ErrnoException).code === 'EBADF') continue;
         const err = storageError(`fdatasync of ${seg.logPath} failed`, e);
         this.fail(err, []);
         throw err;
