@@ -42,6 +42,9 @@ export interface MaterializeOptions {
 
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_BYTES = 256 * 1024 * 1024;
+/** Range of an Iceberg int: an hour or day partition value must fit. */
+const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
 export const DEFAULT_MAX_OPEN_BLOCKS = 256;
 
 class TaskRun {
@@ -62,6 +65,7 @@ class TaskRun {
   private readonly maxFileBytes: number;
   private readonly maxOpenBlocks: number;
   private readonly partitionOf: RowPartitioner;
+  private readonly timePartitioned: boolean;
   private readonly partitionColumnType: JsonColumnSpec['type'] | undefined;
   /** The dead-letter file's writer context and its open block (task.deadLetters only). */
   private readonly deadLetterCtx: DataFileContext | undefined;
@@ -79,6 +83,7 @@ class TaskRun {
     this.ctx = { task, plan, arrowSchema: arrowSchema(task.schema), rowGroupSize: task.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE };
     this.converter = new RecordConverter(task, plan, this.typed);
     this.partitionOf = rowPartitioner(task, plan);
+    this.timePartitioned = task.partitionBy === 'hour' || task.partitionBy === 'day';
     const column = identityColumnName(task.partitionBy);
     this.partitionColumnType = plan.jsonColumns.find((c) => c.name === column)?.type;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -146,6 +151,12 @@ class TaskRun {
         continue;
       }
       const partitionValue = this.partitionOf(Number(record.timestamp), converter.json);
+      if (this.timePartitioned && ((partitionValue as number) > INT32_MAX || (partitionValue as number) < INT32_MIN)) {
+        // Iceberg's hour of a timestamp is an int: the manifest could not hold this file's
+        // partition, and the commit would fail for this record at every retry.
+        await this.bad(record.offset, `timestamp ${record.timestamp} ms is beyond what the table's ${task.partitionBy} partition (an int) can hold`, record);
+        continue;
+      }
       let block = this.blocks.get(partitionValue);
       if (!block) {
         if (this.blocks.size >= this.maxOpenBlocks) await this.flush(this.largestBlock());

@@ -66,6 +66,22 @@ test('identity:<long and date columns>: exact values; dates and hours name direc
   assert.deepEqual(byHour.files.map((f) => directoryOf(`${dir}/h`, f.path)), ['_kafka_timestamp_hour=2023-11-14-22']);
 });
 
+test('hour: a timestamp whose hour does not fit an Iceberg int is a bad record, not a file the table cannot list', async () => {
+  const dir = tempDir();
+  const at = (timestamp: bigint) => ({ value: Buffer.from('{}'), timestamp });
+  // 8e15 ms still fits int64 microseconds, but its hour (2,222,222,222) is above 2^31-1.
+  const segment = writeSegment(dir, [{ baseOffset: 0n, records: [at(1_700_000_000_000n), at(8_000_000_000_000_000n), at(-8_000_000_000_000_000n), at(7_700_000_000_000_000n)] }]);
+  const result = await materialize(task(segment, `${dir}/h`, { valueFormat: 'json', jsonColumns: [], schema: jsonSchema([]), partitionBy: 'hour' }));
+  assert.deepEqual(result.badRecords.map((b) => [b.offset, b.reason]), [
+    [1n, "timestamp 8000000000000000 ms is beyond what the table's hour partition (an int) can hold"],
+    [2n, "timestamp -8000000000000000 ms is beyond what the table's hour partition (an int) can hold"],
+  ]);
+  assert.deepEqual(result.files.map((f) => f.partitionValue).sort(), [472222, 2138888888].sort());
+  // By day the same timestamps fit.
+  const byDay = await materialize(task(segment, `${dir}/d`, { valueFormat: 'json', jsonColumns: [], schema: jsonSchema([]), partitionBy: 'day' }));
+  assert.equal(byDay.badRecords.length, 0);
+});
+
 test('identity on a column with more distinct values than open blocks: bounded blocks, every row in the file of its value', async () => {
   const dir = tempDir();
   const specs: JsonColumnSpec[] = [{ fieldId: 10, name: 'customer', path: 'customer', type: 'long' }];
