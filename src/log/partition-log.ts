@@ -452,7 +452,10 @@ export class PartitionLog {
    * next checkpoint.
    */
   async syncUnsynced(): Promise<void> {
-    if (this.failure) throw this.failure;
+    // A failed log is synced too: what it acknowledged before failing is still only in the
+    // journal, and a write that failed (ENOSPC, say) leaves the earlier data syncable. Only
+    // a sync that fails fails the checkpoint, and with it the journal of every log (as a
+    // failed log directory takes every partition in it offline in Kafka).
     const segments = [...this.unsynced];
     this.unsynced.clear();
     for (const seg of segments) {
@@ -464,7 +467,7 @@ export class PartitionLog {
         // other error is a write-back failure, which Linux reports to one fdatasync only.
         if (this.closing && (e as NodeJS.ErrnoException).code === 'EBADF') continue;
         const err = storageError(`fdatasync of ${seg.logPath} failed`, e);
-        this.fail(err, []);
+        if (!this.failure) this.fail(err, []);
         throw err;
       }
       this.stats.fdatasyncs++;

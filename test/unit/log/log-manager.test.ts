@@ -89,6 +89,28 @@ test('batches replayed from the journal under another fsync policy are synced be
   }
 });
 
+test('one log that failed on a write does not fail the sync journal of the others while its data still syncs', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const m = await LogManager.open(dir, opts());
+    const a = await m.getOrCreate('a', 0);
+    const b = await m.getOrCreate('b', 0);
+    await a.append(makeBatch().buf, makeBatch().header, {});
+    // As a write error (ENOSPC, say) fails it: later appends are refused, earlier data stays.
+    (a as unknown as { fail(err: unknown, lost: unknown[]): void }).fail(new Error('injected write failure'), []);
+    await assert.rejects(a.append(makeBatch().buf, makeBatch().header, {}), /injected write failure/);
+    // Past several journal checkpoints (one per 4 MiB of journal).
+    const big = makeBatch({ valueSize: 256 * 1024 });
+    for (let i = 0; i < 80; i++) await b.append(big.buf, big.header, {});
+    assert.equal(b.logEndOffset, 80n);
+    const c = await m.getOrCreate('c', 0);
+    await c.append(makeBatch().buf, makeBatch().header, {});
+    await m.close().catch(() => {});
+  } finally {
+    await cleanup();
+  }
+});
+
 test('LogManager refuses names that are not legal Kafka topics and finishes interrupted deletes', async () => {
   const { dir, cleanup } = await tempDir();
   try {
