@@ -91,6 +91,8 @@ export class LogManager {
     this.journal = journal;
     const byDir = new Map([...this.logs.values()].map((l) => [basename(l.dir), l]));
     let appended = 0;
+    /** Per log, journal batches past a gap: never acknowledged (see PartitionLog.replayBatch). */
+    const unacknowledged = new Map<string, number>();
     let pending: Promise<unknown>[] = [];
     for await (const { logKey, batch } of replay()) {
       // A log deleted after the checkpoint: its directory is gone, and so is the need.
@@ -98,6 +100,10 @@ export class LogManager {
       if (!log) continue;
       const r = log.replayBatch(batch);
       if (r === 'present') continue;
+      if (r === 'gap') {
+        unacknowledged.set(logKey, (unacknowledged.get(logKey) ?? 0) + 1);
+        continue;
+      }
       appended++;
       pending.push(r);
       if (pending.length >= REPLAY_WINDOW) {
@@ -107,6 +113,9 @@ export class LogManager {
     }
     await Promise.all(pending);
     if (appended > 0) logger.warn({ batches: appended }, 'sync journal: batches the logs had lost were replayed from the journal');
+    for (const [log, batches] of unacknowledged) {
+      logger.warn({ log, batches }, 'sync journal: batches after one that was never made durable were dropped (none of them was acknowledged)');
+    }
     // Replayed under 'os' or 'interval', the appends are only written, not synced, and no
     // journal tracks them yet: the checkpoint below would drop their only durable copy.
     if (appended > 0) await Promise.all([...this.logs.values()].map((log) => log.flush()));

@@ -427,10 +427,14 @@ export class PartitionLog {
    * and producer state follow. A batch past a gap means the log lost data the journal does
    * not hold either; that is a storage error, not something to paper over.
    */
-  replayBatch(batch: Buffer): Promise<AppendResult> | 'present' {
+  replayBatch(batch: Buffer): Promise<AppendResult> | 'present' | 'gap' {
     const header = readRecordBatchHeader(batch);
     const last = header.baseOffset + BigInt(header.lastOffsetDelta);
     if (last < this.nextOffset) return 'present';
+    // Past the end: the batches between were in no durable place. A group too large for the
+    // journal is made durable by a segment fdatasync, and the next group's journal record
+    // can be durable first; acknowledgements keep their order, so neither was acknowledged.
+    if (header.baseOffset > this.nextOffset) return 'gap';
     if (header.baseOffset !== this.nextOffset) {
       throw storageError(`journal replay into ${this.dir}`, new Error(`the journal holds offsets ${header.baseOffset}..${last} but the log ends at ${this.nextOffset}`));
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { cp, readdir, readFile, mkdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager, ProducerIdAllocator, PRODUCER_ID_FILE } from '../../../src/log/index.js';
+import { JOURNAL_FILE_BYTES } from '../../../src/log/log-manager.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { makeBatch, opts, tempDir } from './helpers.js';
 
@@ -107,6 +108,36 @@ test('one log that failed on a write does not fail the sync journal of the other
     await c.append(makeBatch().buf, makeBatch().header, {});
     await m.close().catch(() => {});
   } finally {
+    await cleanup();
+  }
+});
+
+test('journal batches past a gap in the log are dropped at replay, not a refusal to start', async () => {
+  const { dir, cleanup } = await tempDir();
+  const crashed = `${dir}-crashed`;
+  try {
+    // A batch too large for a journal file is made durable by a segment fdatasync; the next
+    // group's journal record can be durable first. A power loss can then leave the journal
+    // with the next batch and the segment without the large one (neither was acknowledged).
+    const m = await LogManager.open(dir, opts());
+    const log = await m.getOrCreate('gap', 0);
+    const large = makeBatch({ valueSize: JOURNAL_FILE_BYTES + 1024 });
+    await log.append(large.buf, large.header, {});
+    await log.append(makeBatch({ tag: 'next' }).buf, makeBatch().header, {});
+    await cp(dir, crashed, { recursive: true });
+    await m.close();
+    // The copy is of the state after both syncs; an empty segment stands for a power loss
+    // that came before the large batch's fdatasync but after the next batch's journal sync.
+    await truncate(join(crashed, 'gap-0', '00000000000000000000.log'), 0);
+
+    const reopened = await LogManager.open(crashed, opts());
+    assert.equal(reopened.get('gap', 0)!.logEndOffset, 0n, 'the batch after the lost one is not replayed at a wrong offset');
+    const l = reopened.get('gap', 0)!;
+    await l.append(makeBatch().buf, makeBatch().header, {});
+    assert.equal(l.logEndOffset, 1n, 'and the log takes appends');
+    await reopened.close();
+  } finally {
+    await rm(crashed, { recursive: true, force: true });
     await cleanup();
   }
 });
