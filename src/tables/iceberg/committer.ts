@@ -37,11 +37,24 @@ import {
   parseMetadata,
   serializeMetadata,
   withCurrentSchema,
+  type Snapshot,
   type TableMetadata,
 } from './metadata.js';
 import { partitionRecord, partitionTransformOf, sourceTypesOf } from './partition.js';
 import { fromIcebergField, fromIcebergSchema, leafFields } from './schema.js';
 import { appendSummary, committedOffsets, mergeOffsets } from './snapshot.js';
+import { mergeManifests, mergeSettings } from './manifest-merge.js';
+import { expireSnapshots } from './snapshot-expiry.js';
+
+/** Iceberg's properties: how many previous metadata files the log keeps, and whether the ones
+ * that fall off it are removed after a commit (lakegate: yes unless set to false). */
+const DELETE_AFTER_COMMIT_PROPERTY = 'write.metadata.delete-after-commit.enabled';
+const PREVIOUS_VERSIONS_MAX_PROPERTY = 'write.metadata.previous-versions-max';
+
+function previousVersionsMax(meta: TableMetadata): number | undefined {
+  const v = Number(meta.properties[PREVIOUS_VERSIONS_MAX_PROPERTY]);
+  return Number.isSafeInteger(v) && v >= 1 ? v : undefined;
+}
 
 export class OffsetConflictError extends Error {
   /** Refused before any swap: the table is unchanged (see tables/table-writer.ts). */
@@ -165,6 +178,7 @@ export class IcebergTableWriter implements TableFormatWriter {
     const commitId = randomUUID();
     let snapshotId = newSnapshotId();
     let manifest: ManifestFile | null = null;
+    let mergedLocation: string | null = null;
     let basis: Map<number, bigint> | null = null;
     try {
       for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
@@ -206,7 +220,19 @@ export class IcebergTableWriter implements TableFormatWriter {
         if (manifest) {
           manifests.push({ ...manifest, sequenceNumber: BigInt(sequenceNumber), minSequenceNumber: BigInt(sequenceNumber), addedSnapshotId: snapshotId });
         }
-        manifests.push(...(await this.liveManifests(meta)));
+        const carried = await mergeManifests({
+          carried: await this.liveManifests(meta),
+          settings: mergeSettings(meta.properties),
+          schema: currentSchema(meta),
+          spec: defaultSpec(meta),
+          snapshotId,
+          sequenceNumber: BigInt(sequenceNumber),
+          io: this.io,
+          location: `${metadataDir}/${commitId}-merged-${attempt + 1}.avro`,
+          codec: this.codec,
+        });
+        mergedLocation = carried.merged;
+        manifests.push(...carried.manifests);
         const manifestListLocation = `${metadataDir}/snap-${snapshotId}-${attempt + 1}-${commitId}.avro`;
         await this.io.writeNew(
           manifestListLocation,
@@ -224,16 +250,13 @@ export class IcebergTableWriter implements TableFormatWriter {
           topic: this.topic,
           offsets,
         });
-        const next = appendSnapshot(meta, {
-          snapshotId,
-          manifestList: manifestListLocation,
-          summary,
-          previousMetadataLocation: loaded.metadataLocation,
-        });
+        const { meta: next, expired } = expireSnapshots(
+          appendSnapshot(meta, { snapshotId, manifestList: manifestListLocation, summary, previousMetadataLocation: loaded.metadataLocation, metadataLogMax: previousVersionsMax(meta) }),
+          Date.now(),
+        );
         try {
           await this.catalog.commitTable(this.ns, this.table, loaded.metadataLocation, serializeMetadata(next));
           manifest = null; // committed: keep it
-          return;
         } catch (e) {
           if (!(e instanceof CommitConflictError)) {
             // The outcome is unknown (the pointer may have moved): delete nothing.
@@ -241,12 +264,32 @@ export class IcebergTableWriter implements TableFormatWriter {
             throw e;
           }
           await this.io.delete(manifestListLocation).catch(() => undefined);
+          if (mergedLocation) await this.io.delete(mergedLocation).catch(() => undefined);
           if (attempt + 1 >= this.maxAttempts) throw e;
+          continue;
         }
+        await this.removeUnreferencedMetadata(loaded.metadataLocation, meta, next, expired);
+        return;
       }
     } finally {
       if (manifest) await this.io.delete(manifest.manifestPath).catch(() => undefined);
     }
+  }
+
+  /**
+   * After a commit: the manifest lists of the snapshots it expired (each list belongs to one
+   * snapshot), and, unless `write.metadata.delete-after-commit.enabled` is false, the metadata
+   * files that fell off the metadata log (`write.metadata.previous-versions-max`, 100). Best
+   * effort: a file left behind is garbage, not an error. Manifests stay: snapshots still kept
+   * may list them.
+   */
+  private async removeUnreferencedMetadata(previousLocation: string, before: TableMetadata, after: TableMetadata, expired: Snapshot[]): Promise<void> {
+    const files = expired.map((s) => s['manifest-list']);
+    if (after.properties[DELETE_AFTER_COMMIT_PROPERTY] !== 'false') {
+      const logged = new Set(after['metadata-log'].map((e) => e['metadata-file']));
+      for (const f of [...before['metadata-log'].map((e) => e['metadata-file']), previousLocation]) if (!logged.has(f)) files.push(f);
+    }
+    await Promise.all(files.map((f) => this.io.delete(f).catch(() => undefined)));
   }
 
   /** Writes the manifest of a commit's files; returns its manifest_file record (sequence numbers set per attempt). */
