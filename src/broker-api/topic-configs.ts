@@ -49,6 +49,12 @@ const defs: TopicConfigDef[] = [
   { name: 'table.partition.by', type: ConfigType.STRING, default: 'hour', doc: 'Table partitioning: none, hour or day of the Kafka timestamp, identity (the Kafka partition) or identity:<column> (a typed value.json.columns column of type int, long, string or date).' },
   { name: 'table.commit.interval.ms', type: ConfigType.LONG, default: '1000', min: 50, doc: 'Longest time between table commits while records arrive.' },
   { name: 'table.commit.bytes', type: ConfigType.LONG, default: '67108864', min: 1024, doc: 'Log bytes that trigger a commit before the interval is up.' },
+  {
+    name: 'table.iceberg.properties',
+    type: ConfigType.LIST,
+    default: '',
+    doc: 'Iceberg table properties set when the topic table is created: key=value[,key=value...], e.g. commit.manifest.min-count-to-merge=50,history.expire.max-snapshot-age-ms=86400000.',
+  },
   // Governance at produce time (the check itself: src/record-validation).
   {
     name: 'validation',
@@ -68,6 +74,7 @@ export function checkTopicConfig(name: string, value: string | null): string | n
   if (value === null) return `Null value not supported for topic configs: ${name}`;
   if (def.allowed && !def.allowed.includes(value)) return `Invalid value ${value} for configuration ${name}: must be one of ${def.allowed.join(', ')}`;
   if (name === 'value.json.columns') return jsonColumnsProblem(value);
+  if (name === 'table.iceberg.properties') return tablePropertiesProblem(value);
   if (name === 'table.partition.by' && !PARTITION_BY.test(value)) {
     return `Invalid value ${value} for configuration ${name}: must be one of none, hour, day, identity, identity:<column>`;
   }
@@ -76,6 +83,28 @@ export function checkTopicConfig(name: string, value: string | null): string | n
     const n = BigInt(value);
     if (def.type === ConfigType.INT && (n > 2147483647n || n < -2147483648n)) return `Invalid value ${value} for configuration ${name}: not an int`;
     if (def.min !== undefined && n < BigInt(def.min)) return `Invalid value ${value} for configuration ${name}: Value must be at least ${def.min}`;
+  }
+  return null;
+}
+
+/** table.iceberg.properties as a map; keys and values may not hold ',' or '='. */
+export function parseTableProperties(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of value.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function tablePropertiesProblem(value: string): string | null {
+  for (const item of value.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0 || item.slice(0, eq).trim() === '' || item.indexOf('=', eq + 1) >= 0) {
+      return `Invalid value ${value} for configuration table.iceberg.properties: ${item.trim()} is not key=value`;
+    }
   }
   return null;
 }

@@ -127,7 +127,7 @@ export class Materializer {
           schema = rowSchema({ ...configured, valueFormat });
         }
       }
-      const properties = { [VALUE_FORMAT_PROPERTY]: valueFormat };
+      const properties = { ...configured.icebergProperties, [VALUE_FORMAT_PROPERTY]: valueFormat };
       const table = await this.openTable({ namespace: TABLE_NAMESPACE, name, topic: runtime, settings: configured, schema, properties });
       const state = await table.currentSchema?.();
       // auto keeps the format the table was created with (tables from before the property: raw).

@@ -8,7 +8,7 @@
  * appended (see table-names.ts, which keeps the choice stable).
  */
 import type { Broker, TopicRuntime } from '../broker-api/broker.js';
-import { combinedConfigProblem, parseJsonColumns } from '../broker-api/topic-configs.js';
+import { combinedConfigProblem, parseJsonColumns, parseTableProperties } from '../broker-api/topic-configs.js';
 import { FIRST_VALUE_FIELD_ID, systemColumns, type Column, type RowSchema } from '../writer/schema.js';
 import type { JsonColumnSpec, PartitionTransform, ValueFormat } from '../writer/task.js';
 
@@ -22,6 +22,8 @@ export interface TopicTableSettings {
   /** As configured; the Materializer resolves `auto` when the table opens. */
   valueFormat: ValueFormat | 'auto';
   jsonColumns: JsonColumnSpec[];
+  /** Iceberg table properties for a new table (table.iceberg.properties). */
+  icebergProperties: Record<string, string>;
   partitionBy: PartitionTransform;
   commitIntervalMs: number;
   commitBytes: number;
@@ -45,6 +47,7 @@ export function tableSettings(broker: Broker, runtime: TopicRuntime): TopicTable
       type: type as JsonColumnSpec['type'],
     })),
     partitionBy: get('table.partition.by') as PartitionTransform,
+    icebergProperties: parseTableProperties(get('table.iceberg.properties')),
     commitIntervalMs: Number(get('table.commit.interval.ms')),
     commitBytes: Number(get('table.commit.bytes')),
   };

@@ -28,6 +28,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CompressionTypes, Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { CACHE, INTEROP_DIR, assertSucceeded, run, startLakegate, topicName, type Lakegate } from './support.js';
+import { locationToPath } from '../../src/tables/iceberg/io.js';
+import { readManifestList } from '../../src/tables/iceberg/manifest-list.js';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -397,7 +399,18 @@ describe('Iceberg tables read back by pyiceberg and Spark 3.5 through the REST c
       const jsonTopic = topicName('tables-json');
       const rawTopic = topicName('Tables.Raw');
       await createTopics(lg, [
-        { topic: jsonTopic, configs: { 'value.format': 'json', 'value.json.columns': 'id:long,customer:string,amount:double' } },
+        {
+          topic: jsonTopic,
+          configs: {
+            'value.format': 'json',
+            'value.json.columns': 'id:long,customer:string,amount:double',
+            // Table maintenance on every commit, so the readers below scan merged manifests
+            // (EXISTING entries with written-out sequence numbers) of a table whose older
+            // snapshots were expired.
+            'table.commit.interval.ms': '200',
+            'table.iceberg.properties': 'commit.manifest.min-count-to-merge=2,history.expire.max-snapshot-age-ms=0',
+          },
+        },
         { topic: rawTopic, configs: { 'table.partition.by': 'day' } },
       ]);
 
@@ -434,6 +447,14 @@ describe('Iceberg tables read back by pyiceberg and Spark 3.5 through the REST c
         const loaded = await getJson(`${uri()}/v1/namespaces/${encodeURIComponent(ns)}/tables/${encodeURIComponent(name)}`);
         writeFileSync(path.join(workDir, `${p.table}.load-table.json`), JSON.stringify(loaded, null, 2));
       }
+      // The JSON table was maintained as its properties asked: one snapshot left, and manifests
+      // merged (the readers' checks below then read through them).
+      const [jsonNs, jsonName] = json.table.split('.');
+      const jsonTable = (await getJson(`${uri()}/v1/namespaces/${jsonNs}/tables/${jsonName}`)) as { metadata: { snapshots: Array<{ 'manifest-list': string }>; properties: Record<string, string> } };
+      assert.equal(jsonTable.metadata.properties['commit.manifest.min-count-to-merge'], '2');
+      assert.equal(jsonTable.metadata.snapshots.length, 1, 'older snapshots expired');
+      const manifests = readManifestList(readFileSync(locationToPath(jsonTable.metadata.snapshots[0]['manifest-list']))).manifests;
+      assert.ok(manifests.some((m) => m.existingFilesCount > 0), `a merged manifest among ${manifests.length}`);
     }),
     { timeout: 600_000 },
   );
