@@ -252,6 +252,10 @@ export class LocalIcebergCatalog implements WritableIcebergCatalog {
     const fileName = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
     const metadataPath = join(metadataDir, fileName);
     await writeFileDurably(metadataPath, json);
+    // The metadata file's directory entry (and the manifests' beside it) is durable before the
+    // marker that points at it: a filesystem that does not order directory updates across
+    // directories could otherwise keep the marker and lose the file.
+    await fsyncDir(metadataDir);
     const pointer: Pointer = { version, 'metadata-location': pathToLocation(metadataPath) };
     const pointerText = JSON.stringify(pointer);
     const tmp = join(commits, `.${randomUUID()}.tmp`);
