@@ -31,6 +31,8 @@ export class Connection {
   private readonly socket: Socket;
   private readonly slots: Slot[] = [];
   private closed = false;
+  /** A request closes the connection once the ones before it are answered: read nothing more. */
+  private closing = false;
   private writePaused = false;
   /** Bytes of the frame being received currently counted in the budget. */
   private partialBytes = 0;
@@ -81,7 +83,7 @@ export class Connection {
   updateFlow(): void {
     if (this.closed) return;
     const betweenFrames = this.reader.frameInProgress === 0;
-    const stop = this.writePaused || this.slots.length >= MAX_PIPELINED || (this.budget.exhausted && betweenFrames);
+    const stop = this.closing || this.writePaused || this.slots.length >= MAX_PIPELINED || (this.budget.exhausted && betweenFrames);
     if (stop && !this.socket.isPaused()) this.socket.pause();
     else if (!stop && this.socket.isPaused()) this.socket.resume();
   }
@@ -127,9 +129,16 @@ export class Connection {
         },
       );
     } else {
+      if (result === CLOSE_CONNECTION) {
+        // Kafka reads nothing after a request it closes the connection for. Frames already
+        // received behind it are not run either: they would never be answered, and a
+        // producer's retry of them would append them twice.
+        this.closing = true;
+        this.socket.pause();
+      }
       this.complete(slot, result);
     }
-    return !this.closed;
+    return !this.closed && !this.closing;
   }
 
   private complete(slot: Slot, result: DispatchResult): void {

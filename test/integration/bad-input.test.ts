@@ -6,6 +6,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js';
 import { ApiVersions, CreateTopics, InitProducerId, ListOffsets, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { BatchLayout, computeBatchCrc } from '../../src/protocol/records/batch-header.js';
 import { encodeRecordBatch } from '../../src/protocol/records/records.js';
@@ -109,6 +110,29 @@ test('an unknown API key closes the connection', async () => {
   const c = await connect();
   c.sendRaw(Buffer.from('0000000a 03e7 0000 00000001 ffff'.replace(/ /g, ''), 'hex'));
   assert.equal(await c.closedByServer(), true);
+});
+
+test('requests received behind one that closes the connection are not run', async () => {
+  const endOffset = async () => {
+    const q = await connect();
+    const r = await q.request<{ topics: Array<{ partitions: Array<{ offset: bigint }> }> }>(ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 'small-messages', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+    });
+    return r.topics[0].partitions[0].offset;
+  };
+  const before = await endOffset();
+  const c = await connect();
+  const produceFrame = (topic: string, partition: number, id: number) =>
+    encodeRequest(Produce, 9, id, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch() }] }] });
+  // One write: a produce (answered after its sync), an unknown API key, another produce.
+  c.sendRaw(Buffer.concat([produceFrame('bad-input', 1, 1), Buffer.from('0000000a03e70000' + '00000002ffff', 'hex'), produceFrame('small-messages', 0, 3)]));
+  const first = await c.nextFrame();
+  assert.ok(first, 'the request before the bad one is answered');
+  assert.equal(decodeResponse<{ responses: Array<{ partitionResponses: Array<{ errorCode: number }> }> }>(Produce, 9, first).body.responses[0].partitionResponses[0].errorCode, 0);
+  assert.equal(await c.closedByServer(), true, 'then the connection closes');
+  assert.equal(await endOffset(), before, 'the produce behind the bad request was not appended');
 });
 
 test('ApiVersions at an unknown version gets the v0 answer with UNSUPPORTED_VERSION and the list', async () => {
