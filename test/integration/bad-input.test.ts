@@ -310,16 +310,20 @@ test('idempotence: duplicate gets its original offset, a gap gets OUT_OF_ORDER_S
   assert.equal(dup.errorCode, 0);
   assert.equal(dup.baseOffset, first.baseOffset, 'a retried batch is answered with its original offset');
   assert.equal((await produce(seq(7), { partition: 1 })).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-  const bumped = await c.request<{ producerId: bigint; producerEpoch: number }>(InitProducerId, 4, {
+  // An idempotent producer bumps its epoch itself (KIP-360): the new epoch starts at sequence 0.
+  assert.equal((await produce(seq(5, 1), { partition: 1 })).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  assert.equal((await produce(seq(0, 1), { partition: 1 })).errorCode, 0);
+  assert.equal((await produce(seq(4, 0), { partition: 1 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+  // Presenting its id and epoch gets a new id, as from Kafka: never the same id back.
+  const again = await c.request<{ errorCode: number; producerId: bigint; producerEpoch: number }>(InitProducerId, 4, {
     transactionalId: null,
     transactionTimeoutMs: 60000,
     producerId: pid,
-    producerEpoch: 0,
+    producerEpoch: 1,
   });
-  assert.equal(bumped.producerId, pid);
-  assert.equal(bumped.producerEpoch, 1);
-  assert.equal((await produce(seq(0, 1), { partition: 1 })).errorCode, 0);
-  assert.equal((await produce(seq(4, 0), { partition: 1 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(again.errorCode, 0);
+  assert.notEqual(again.producerId, pid);
+  assert.equal(again.producerEpoch, 0);
 });
 
 test('a transactional InitProducerId is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
