@@ -20,6 +20,7 @@ interface SnapshotFile {
   producers: {
     producerId: string;
     epoch: number;
+    lastSeenMs?: number;
     batches: { firstSeq: number; lastSeq: number; baseOffset: string; lastOffsetDelta: number; appendTimeMs: string }[];
   }[];
 }
@@ -31,6 +32,7 @@ export async function writeProducerSnapshot(dir: string, offset: bigint, s: Prod
     producers: s.producers.map((p) => ({
       producerId: p.producerId.toString(),
       epoch: p.epoch,
+      lastSeenMs: p.lastSeenMs,
       batches: p.batches.map((b) => ({
         firstSeq: b.firstSeq,
         lastSeq: b.lastSeq,
@@ -61,6 +63,7 @@ export async function readProducerSnapshot(dir: string, offset: bigint): Promise
       producers: f.producers.map((p) => ({
         producerId: BigInt(p.producerId),
         epoch: p.epoch,
+        lastSeenMs: typeof p.lastSeenMs === 'number' && Number.isFinite(p.lastSeenMs) ? p.lastSeenMs : undefined,
         batches: p.batches.map((b) => ({
           firstSeq: b.firstSeq,
           lastSeq: b.lastSeq,

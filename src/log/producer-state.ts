@@ -2,6 +2,10 @@
  * Idempotent-producer state of one partition: per producer id, the current epoch and the
  * last five batches appended (Kafka's max.in.flight for idempotence is 5, so a retry can only
  * ever target one of them). All decisions use header fields only.
+ *
+ * A producer that appended nothing for PRODUCER_ID_EXPIRATION_MS (Kafka's
+ * producer.id.expiration.ms, 24 hours) is forgotten, as Kafka forgets it: every producer
+ * instance gets a new id, so without this the state grew by one entry per producer ever seen.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { BatchAttributes, type RecordBatchHeader } from '../protocol/records/batch-header.js';
@@ -22,7 +26,13 @@ export interface ProducerEntry {
   epoch: number;
   /** Oldest first. */
   batches: CachedBatch[];
+  /** Wall clock (ms) of its last batch here. */
+  lastSeenMs: number;
 }
+
+export const PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000;
+/** Batches recorded between two looks for expired producers (a look walks every producer). */
+const BATCHES_BETWEEN_EXPIRY_CHECKS = 4096;
 
 /** Sequence numbers wrap from Int32.MAX to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
 export function incrementSequence(seq: number, by: number): number {
@@ -31,6 +41,7 @@ export function incrementSequence(seq: number, by: number): number {
 
 export class ProducerStateManager {
   private producers = new Map<bigint, ProducerEntry>();
+  private batchesSinceExpiryCheck = 0;
 
   get size(): number {
     return this.producers.size;
@@ -87,13 +98,16 @@ export class ProducerStateManager {
    */
   record(h: RecordBatchHeader, baseOffset: bigint, appendTimeMs: bigint): void {
     if (h.producerId < 0n || h.baseSequence < 0) return;
+    const now = Date.now();
+    if (++this.batchesSinceExpiryCheck >= BATCHES_BETWEEN_EXPIRY_CHECKS) this.expire(now);
     let p = this.producers.get(h.producerId);
     if (!p || h.producerEpoch > p.epoch) {
-      p = { epoch: h.producerEpoch, batches: [] };
+      p = { epoch: h.producerEpoch, batches: [], lastSeenMs: now };
       this.producers.set(h.producerId, p);
     } else if (h.producerEpoch < p.epoch) {
       return;
     }
+    p.lastSeenMs = now;
     p.batches.push({
       firstSeq: h.baseSequence,
       lastSeq: incrementSequence(h.baseSequence, h.lastOffsetDelta),
@@ -110,22 +124,31 @@ export class ProducerStateManager {
     this.record(h, h.baseOffset, appendTime);
   }
 
+  /** Forgets the producers that appended nothing here for PRODUCER_ID_EXPIRATION_MS. */
+  expire(nowMs: number): void {
+    this.batchesSinceExpiryCheck = 0;
+    for (const [id, p] of this.producers) if (nowMs - p.lastSeenMs >= PRODUCER_ID_EXPIRATION_MS) this.producers.delete(id);
+  }
+
   /** A deep copy as plain data, cheap enough to take synchronously at a segment roll. */
   snapshot(): ProducerSnapshot {
+    this.expire(Date.now());
     const producers: ProducerSnapshot['producers'] = [];
     for (const [id, p] of this.producers) {
-      producers.push({ producerId: id, epoch: p.epoch, batches: p.batches.map((b) => ({ ...b })) });
+      producers.push({ producerId: id, epoch: p.epoch, batches: p.batches.map((b) => ({ ...b })), lastSeenMs: p.lastSeenMs });
     }
     return { producers };
   }
 
   static fromSnapshot(s: ProducerSnapshot): ProducerStateManager {
     const m = new ProducerStateManager();
-    for (const p of s.producers) m.producers.set(p.producerId, { epoch: p.epoch, batches: p.batches.map((b) => ({ ...b })) });
+    const now = Date.now();
+    for (const p of s.producers) m.producers.set(p.producerId, { epoch: p.epoch, batches: p.batches.map((b) => ({ ...b })), lastSeenMs: p.lastSeenMs ?? now });
     return m;
   }
 }
 
 export interface ProducerSnapshot {
-  producers: { producerId: bigint; epoch: number; batches: CachedBatch[] }[];
+  /** lastSeenMs is absent in snapshots written before producers expired: taken as now. */
+  producers: { producerId: bigint; epoch: number; batches: CachedBatch[]; lastSeenMs?: number }[];
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PartitionLog, ProducerStateManager, incrementSequence } from '../../../src/log/index.js';
+import { PRODUCER_ID_EXPIRATION_MS } from '../../../src/log/producer-state.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { headersIn, makeBatch, opts, tempDir, type BatchSpec } from './helpers.js';
 
@@ -168,4 +169,25 @@ test('producer state survives a clean close, a crash, and a roll (snapshot plus 
   } finally {
     await cleanup();
   }
+});
+
+test('a producer that appended nothing for producer.id.expiration.ms (24 h) is forgotten, as Kafka forgets it', () => {
+  const m = new ProducerStateManager();
+  const batch = (producerId: bigint, seq: number) => makeBatch({ producerId, epoch: 0, seq, records: 2 }).header;
+  m.record(batch(1n, 0), 0n, -1n);
+  m.record(batch(2n, 0), 2n, -1n);
+  assert.throws(() => m.check(batch(1n, 7)), code(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER));
+  // Producer 1 was last seen a day and a minute ago; producer 2 just now.
+  m.entry(1n)!.lastSeenMs = Date.now() - PRODUCER_ID_EXPIRATION_MS - 60_000;
+  const snap = m.snapshot();
+  assert.deepEqual(snap.producers.map((p) => p.producerId), [2n], 'the snapshot at a roll leaves it out');
+  assert.equal(m.size, 1);
+  assert.equal(m.check(batch(1n, 7)), null, 'an expired producer is unknown again: any sequence is accepted');
+  assert.throws(() => m.check(batch(2n, 7)), code(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER), 'the live one is still checked');
+  // A snapshot from before expiry existed carries no lastSeenMs: the producer counts as seen now.
+  const old = ProducerStateManager.fromSnapshot({ producers: [{ producerId: 9n, epoch: 0, batches: [] }] });
+  old.expire(Date.now());
+  assert.equal(old.size, 1);
+  old.expire(Date.now() + PRODUCER_ID_EXPIRATION_MS + 1);
+  assert.equal(old.size, 0);
 });
