@@ -15,7 +15,7 @@ import type { SchemaStore } from '../schema-registry/store.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
 import { avroColumns, avroValueSlots, columnPaths, type AvroSchemaText, type FieldIds } from '../writer/avro-schema.js';
 import { sameType } from '../writer/column-plan.js';
-import { type Column, decimalParams, FIRST_VALUE_FIELD_ID, maxFieldId, type RowSchema, systemColumns } from '../writer/schema.js';
+import { type Column, type ColumnType, decimalParams, FIRST_VALUE_FIELD_ID, maxFieldId, type RowSchema, systemColumns } from '../writer/schema.js';
 import type { TypedTaskSchemas, TypedValueFormat } from '../writer/task.js';
 import type { RegistrySchemaType, SchemaText } from '../writer/typed-format.js';
 import { TYPED_FORMATS, typedFormat } from '../writer/typed-formats.js';
@@ -52,9 +52,41 @@ export function stableFieldIds(previous: Column[], lastColumnId: number): FieldI
  */
 export function avroRowSchema(reader: AvroSchemaText, previous: RowSchema, lastColumnId: number): RowSchema {
   const { slots } = avroValueSlots(reader);
-  const columns = [...systemColumns(), ...avroColumns(slots, stableFieldIds(previous.columns, lastColumnId))];
+  const columns = keepOptional([...systemColumns(), ...avroColumns(slots, stableFieldIds(previous.columns, lastColumnId))], previous.columns);
   const same = sameType({ kind: 'struct', fields: columns }, { kind: 'struct', fields: previous.columns });
   return { schemaId: same ? previous.schemaId : previous.schemaId + 1, columns };
+}
+
+/**
+ * Iceberg lets a field go from required to optional, never back: older files may hold nulls
+ * under its id. A field, list element or map value that was optional in the previous schema
+ * stays optional when a newer writer schema no longer allows null there (FORWARD or NONE
+ * compatibility let such a version register).
+ */
+export function keepOptional(columns: Column[], previous: Column[]): Column[] {
+  const optional = new Set<number>();
+  const collect = (t: ColumnType) => {
+    if (t.kind === 'struct') {
+      for (const f of t.fields) {
+        if (!f.required) optional.add(f.id);
+        collect(f.type);
+      }
+    } else if (t.kind === 'list') {
+      if (!t.elementRequired) optional.add(t.elementId);
+      collect(t.element);
+    } else if (t.kind === 'map') {
+      if (!t.valueRequired) optional.add(t.valueId);
+      collect(t.value);
+    }
+  };
+  collect({ kind: 'struct', fields: previous });
+  const relax = (t: ColumnType): ColumnType => {
+    if (t.kind === 'struct') return { ...t, fields: t.fields.map((f) => ({ ...f, required: f.required && !optional.has(f.id), type: relax(f.type) })) };
+    if (t.kind === 'list') return { ...t, elementRequired: t.elementRequired && !optional.has(t.elementId), element: relax(t.element) };
+    if (t.kind === 'map') return { ...t, valueRequired: t.valueRequired && !optional.has(t.valueId), value: relax(t.value) };
+    return t;
+  };
+  return (relax({ kind: 'struct', fields: columns }) as { fields: Column[] }).fields;
 }
 
 /**

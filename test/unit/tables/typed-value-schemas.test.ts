@@ -170,3 +170,38 @@ test('named types from referenced schemas resolve in the referencing schema', ()
     assert.deepEqual(t.fields.map((f) => [f.name, (f.type as { type: string }).type]), [['units', 'decimal(9, 2)'], ['currency', 'string']]);
   }
 });
+
+test('a field, list element or map value that was optional stays optional when a newer writer schema drops the null', () => {
+  const v1 = {
+    type: 'record',
+    name: 'Order',
+    fields: [
+      { name: 'tags', type: { type: 'array', items: ['null', 'string'] } },
+      { name: 'prices', type: { type: 'map', values: ['null', 'double'] } },
+      { name: 'customer', type: { type: 'record', name: 'Customer', fields: [{ name: 'email', type: ['null', 'string'], default: null }] } },
+    ],
+  };
+  const v2 = {
+    type: 'record',
+    name: 'Order',
+    fields: [
+      { name: 'tags', type: { type: 'array', items: 'string' } },
+      { name: 'prices', type: { type: 'map', values: 'double' } },
+      { name: 'customer', type: { type: 'record', name: 'Customer', fields: [{ name: 'email', type: 'string', default: '' }] } },
+    ],
+  };
+  const s1 = avroRowSchema(text(v1), empty, 0);
+  const tags1 = byName(s1, 'tags').type as { elementRequired: boolean; elementId: number };
+  assert.equal(tags1.elementRequired, false);
+  const s2 = avroRowSchema(text(v2), s1, maxFieldId(s1.columns));
+  const tags2 = byName(s2, 'tags').type as { elementRequired: boolean; elementId: number };
+  assert.equal(tags2.elementId, tags1.elementId, 'the element keeps its id');
+  assert.equal(tags2.elementRequired, false, 'and stays optional: older files hold nulls under it');
+  const prices2 = byName(s2, 'prices').type as { valueRequired: boolean };
+  assert.equal(prices2.valueRequired, false);
+  const email2 = (byName(s2, 'customer').type as { fields: Column[] }).fields.find((f) => f.name === 'email')!;
+  assert.equal(email2.required, false);
+  // On a fresh table the same v2 makes them required.
+  const fresh = avroRowSchema(text(v2), empty, 0);
+  assert.equal((byName(fresh, 'tags').type as { elementRequired: boolean }).elementRequired, true);
+});
