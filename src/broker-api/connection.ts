@@ -75,10 +75,11 @@ export class Connection {
 
   /**
    * Called by the server when the shared budget changes. A spent budget stops reading between
-   * frames only: a frame already announced is counted whole (countPartial) and read to its
-   * end, so it can be answered and give its bytes back. Pausing in the middle of frames, a few
-   * large ones that together spent the budget waited for each other forever, and every
-   * connection with them.
+   * frames only: a frame under way is read to its end, so it can be answered and give its
+   * bytes back. Pausing in the middle of frames, a few large ones that together spent the
+   * budget waited for each other forever, and every connection with them. (Reserving a whole
+   * frame at its size prefix instead would let a few 4-byte prefixes of 100 MB frames spend
+   * the budget without sending anything.)
    */
   updateFlow(): void {
     if (this.closed) return;
@@ -96,12 +97,11 @@ export class Connection {
   }
 
   /**
-   * A frame counts in the budget whole from the moment its size prefix arrives (as Kafka's
-   * memory pool reserves it), so once announced frames have spent the budget, no connection
-   * starts another one until answered requests give bytes back.
+   * A partial frame counts in the budget as its bytes arrive, so many connections sending
+   * large frames stop starting new ones once the bytes they buffer have spent the budget.
    */
   private countPartial(): void {
-    const now = this.closed ? 0 : Math.max(this.reader.buffered, this.reader.frameInProgress);
+    const now = this.closed ? 0 : this.reader.buffered;
     if (now > this.partialBytes) this.budget.acquire(now - this.partialBytes);
     else if (now < this.partialBytes) this.budget.release(this.partialBytes - now);
     this.partialBytes = now;

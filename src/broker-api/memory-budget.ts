@@ -2,7 +2,7 @@
  * A byte budget shared by all connections for request bytes that are buffered or in flight
  * (queued.max.request.bytes). When it runs out every connection stops reading at its next
  * frame boundary until half of it is free again, so many large pipelined requests cannot
- * exhaust memory (connection.ts: a frame counts whole from its size prefix).
+ * exhaust memory (connection.ts: a frame under way is read to its end).
  */
 export class RequestMemoryBudget {
   private used = 0;

@@ -75,3 +75,16 @@ test('large frames that together spend the budget while still arriving are all r
   assert.equal(versions.errorCode, 0, 'the broker still answers other clients');
   for (const c of [...senders, other]) c.close();
 });
+
+test('size prefixes of large frames that never come do not hold the budget against other clients', async () => {
+  // Three connections announce 1.5 MiB frames (together over the 2 MiB budget) and send nothing more.
+  const idle = await Promise.all([0, 1, 2].map(() => RawKafkaConnection.connect(server.port)));
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(1536 * 1024);
+  for (const c of idle) c.sendRaw(prefix);
+  await new Promise((r) => setTimeout(r, 200));
+  const other = await RawKafkaConnection.connect(server.port);
+  const versions = await other.request<{ errorCode: number }>(ApiVersions, 3, { clientSoftwareName: 'other', clientSoftwareVersion: '1' });
+  assert.equal(versions.errorCode, 0, 'another client is served');
+  for (const c of [...idle, other]) c.close();
+});
