@@ -121,6 +121,8 @@ export class PartitionLog {
   private journal: LogJournal | null = null;
   /** Segments written to since their last fdatasync while the journal vouched for the data. */
   private readonly unsynced = new Set<LogSegment>();
+  /** A failed log's segments that could not be synced when it closed: no checkpoint may pass them. */
+  private unsyncable: KafkaError | null = null;
   /** This log's key in the sync journal: its directory name under the data directory. */
   private readonly journalKey: string;
 
@@ -460,6 +462,7 @@ export class PartitionLog {
     // journal, and a write that failed (ENOSPC, say) leaves the earlier data syncable. Only
     // a sync that fails fails the checkpoint, and with it the journal of every log (as a
     // failed log directory takes every partition in it offline in Kafka).
+    if (this.unsyncable) throw this.unsyncable;
     const segments = [...this.unsynced];
     this.unsynced.clear();
     for (const seg of segments) {
@@ -644,6 +647,18 @@ export class PartitionLog {
           clean: { logEndOffset: this.nextOffset, activeSegmentBase: active.baseOffset, activeSegmentBytes: active.size },
         });
         await pruneSnapshots(this.dir);
+      } else {
+        // What a failed log acknowledged through the journal is synced before its handles
+        // close, or the journal checkpoint at shutdown must fail (see syncUnsynced).
+        try {
+          for (const seg of this.unsynced) {
+            await seg.handle.datasync();
+            this.stats.fdatasyncs++;
+          }
+          this.unsynced.clear();
+        } catch (e) {
+          this.unsyncable = storageError(`fdatasync of ${this.dir} at close failed`, e);
+        }
       }
     } catch (e) {
       throw storageError(`clean close of ${this.dir} failed`, e);

@@ -112,6 +112,22 @@ test('one log that failed on a write does not fail the sync journal of the other
   }
 });
 
+test('a failed log syncs what the journal vouched for before its handles close at shutdown', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const m = await LogManager.open(dir, opts());
+    const a = await m.getOrCreate('failing', 0);
+    await a.append(makeBatch().buf, makeBatch().header, {});
+    const before = a.stats.fdatasyncs;
+    (a as unknown as { fail(err: unknown, lost: unknown[]): void }).fail(new Error('injected write failure'), []);
+    // The journal checkpoint at shutdown drops the journal's copy: the segment must be synced first.
+    await m.close().catch(() => {});
+    assert.equal(a.stats.fdatasyncs, before + 1, 'its segment was synced at close');
+  } finally {
+    await cleanup();
+  }
+});
+
 test('journal batches past a gap in the log are dropped at replay, not a refusal to start', async () => {
   const { dir, cleanup } = await tempDir();
   const crashed = `${dir}-crashed`;
