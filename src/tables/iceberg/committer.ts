@@ -268,7 +268,7 @@ export class IcebergTableWriter implements TableFormatWriter {
           if (attempt + 1 >= this.maxAttempts) throw e;
           continue;
         }
-        await this.removeUnreferencedMetadata(loaded.metadataLocation, meta, next, expired);
+        await this.removeUnreferencedMetadata(loaded.metadataLocation, meta, next, expired, manifests);
         return;
       }
     } finally {
@@ -278,13 +278,41 @@ export class IcebergTableWriter implements TableFormatWriter {
 
   /**
    * After a commit: the manifest lists of the snapshots it expired (each list belongs to one
-   * snapshot), and, unless `write.metadata.delete-after-commit.enabled` is false, the metadata
-   * files that fell off the metadata log (`write.metadata.previous-versions-max`, 100). Best
-   * effort: a file left behind is garbage, not an error. Manifests stay: snapshots still kept
-   * may list them.
+   * snapshot), the manifests only those lists named, and, unless
+   * `write.metadata.delete-after-commit.enabled` is false, the metadata files that fell off
+   * the metadata log (`write.metadata.previous-versions-max`, 100). Best effort: a file left
+   * behind is garbage, not an error.
+   *
+   * A manifest is listed by an unbroken run of snapshots (from the one that added it to the
+   * one before a merge replaced it), so one that an expired snapshot listed and a kept one
+   * still lists is listed by the oldest kept snapshot, by a kept one older than an expired
+   * one (a ref's), or by the new snapshot: only those lists are read.
    */
-  private async removeUnreferencedMetadata(previousLocation: string, before: TableMetadata, after: TableMetadata, expired: Snapshot[]): Promise<void> {
+  private async removeUnreferencedMetadata(previousLocation: string, before: TableMetadata, after: TableMetadata, expired: Snapshot[], current: ManifestFile[]): Promise<void> {
     const files = expired.map((s) => s['manifest-list']);
+    if (expired.length > 0) {
+      const listed = async (list: string) => {
+        try {
+          return readManifestList(await this.io.read(list)).manifests.map((m) => m.manifestPath);
+        } catch {
+          return null;
+        }
+      };
+      const candidates = new Set<string>();
+      for (const s of expired) for (const m of (await listed(s['manifest-list'])) ?? []) candidates.add(m);
+      const newestExpired = Math.max(...expired.map((s) => s['sequence-number']));
+      const oldestKept = after.snapshots.reduce<Snapshot | null>((o, s) => (o === null || s['sequence-number'] < o['sequence-number'] ? s : o), null);
+      const stillRead = after.snapshots.filter((s) => s === oldestKept || s['sequence-number'] < newestExpired);
+      const kept = new Set(current.map((m) => m.manifestPath));
+      let complete = true;
+      for (const s of stillRead) {
+        const names = await listed(s['manifest-list']);
+        if (names === null) complete = false;
+        for (const m of names ?? []) kept.add(m);
+      }
+      // A kept list that could not be read might name any of them: keep them all then.
+      if (complete) for (const m of candidates) if (!kept.has(m)) files.push(m);
+    }
     if (after.properties[DELETE_AFTER_COMMIT_PROPERTY] !== 'false') {
       const logged = new Set(after['metadata-log'].map((e) => e['metadata-file']));
       for (const f of [...before['metadata-log'].map((e) => e['metadata-file']), previousLocation]) if (!logged.has(f)) files.push(f);

@@ -94,3 +94,16 @@ test('snapshots: expired by age after each commit, the one holding the offsets k
   const jsonFiles = readdirSync(metadataDir).filter((f) => f.endsWith('.metadata.json'));
   assert.equal(jsonFiles.length, 3, `the current one and the 2 the log lists: ${jsonFiles.join(', ')}`);
 });
+
+test('merged and expired together: the metadata directory holds only what the kept snapshot lists', async () => {
+  const { meta, commitOne } = await table({ 'commit.manifest.min-count-to-merge': '3', 'history.expire.max-snapshot-age-ms': '0' });
+  const paths: string[] = [];
+  for (let i = 0; i < 12; i++) paths.push(await commitOne());
+  const m = await meta();
+  const { list, entries } = await liveEntries(m);
+  assert.deepEqual(entries.map(({ e }) => locationToPath(e.dataFile.filePath)).sort(), paths.sort(), 'every file once');
+  const metadataDir = locationToPath(`${m.location}/metadata`);
+  const avro = readdirSync(metadataDir).filter((f) => f.endsWith('.avro')).map((f) => join(metadataDir, f)).sort();
+  const listed = [locationToPath(currentSnapshot(m)!['manifest-list']), ...list.map((f) => locationToPath(f.manifestPath))].sort();
+  assert.deepEqual(avro, listed, 'no manifest or manifest list that no kept snapshot lists');
+});
