@@ -137,10 +137,53 @@ interface Located {
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Whether a reader branch reads a writer branch, per pair of (dereferenced) nodes, shared by a
+ * comparison and every trial it runs for oneOf/anyOf branches. Without it each trial started
+ * afresh: nested oneOfs took time exponential in their depth, and a recursive $ref through a
+ * oneOf never ended (a stack overflow). A pair met again while it is being decided is taken
+ * as readable (recursive types compare coinductively); when a pair whose decision leaned on
+ * such an assumption turns out not to be readable, the results decided meanwhile are dropped.
+ */
+class BranchResults {
+  private readonly results = new Map<Node, Map<Node, boolean | 'deciding'>>();
+  private readonly log: Array<[Node, Node]> = [];
+  /** How many times a pair still being decided was taken as readable. */
+  private assumptions = 0;
+
+  get(r: Node, w: Node): boolean | 'deciding' | undefined {
+    const v = this.results.get(r)?.get(w);
+    if (v === 'deciding') this.assumptions++;
+    return v;
+  }
+
+  start(r: Node, w: Node): { at: number; assumptions: number } {
+    this.set(r, w, 'deciding');
+    return { at: this.log.length, assumptions: this.assumptions };
+  }
+
+  finish(r: Node, w: Node, readable: boolean, started: { at: number; assumptions: number }): void {
+    if (!readable && this.assumptions > started.assumptions) {
+      for (const [rr, ww] of this.log.splice(started.at)) this.results.get(rr)?.delete(ww);
+    }
+    this.set(r, w, readable);
+  }
+
+  private set(r: Node, w: Node, v: boolean | 'deciding'): void {
+    let row = this.results.get(r);
+    if (!row) this.results.set(r, (row = new Map()));
+    if (!row.has(w)) this.log.push([r, w]);
+    row.set(w, v);
+  }
+}
+
 /** One walk over a reader and a writer schema, collecting why the reader rejects writer data. */
 class Comparison {
   private readonly seen = new Map<Node, Set<Node>>();
-  constructor(private readonly issues: string[]) {}
+  constructor(
+    private readonly issues: string[],
+    private readonly branches = new BranchResults(),
+  ) {}
 
   private deref(at: Located): Located {
     let cur = at;
@@ -190,14 +233,22 @@ class Comparison {
     const writerList = wBranches ?? [w.node];
     writerList.forEach((wb, i) => {
       const readers = rBranches ?? [r.node];
-      const readable = readers.some((rb) => {
-        const trial: string[] = [];
-        new Comparison(trial).compare({ node: rb, doc: r.doc }, { node: wb, doc: w.doc }, path);
-        return trial.length === 0;
-      });
+      const readable = readers.some((rb) => this.branchReadable({ node: rb, doc: r.doc }, { node: wb, doc: w.doc }, path));
       if (!readable) this.issue(path, `combined schema narrowed: writer branch ${i} matches no reader branch`);
     });
     return true;
+  }
+
+  private branchReadable(rAt: Located, wAt: Located, path: string): boolean {
+    const r = this.deref(rAt);
+    const w = this.deref(wAt);
+    const known = this.branches.get(r.node, w.node);
+    if (known !== undefined) return known !== false;
+    const started = this.branches.start(r.node, w.node);
+    const trial: string[] = [];
+    new Comparison(trial, this.branches).compare(r, w, path);
+    this.branches.finish(r.node, w.node, trial.length === 0, started);
+    return trial.length === 0;
   }
 
   private compareTypes(rn: Obj, wn: Obj, path: string): void {

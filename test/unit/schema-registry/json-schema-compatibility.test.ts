@@ -84,6 +84,34 @@ test('json: $ref to an anchor ($anchor, or a draft-07 $id that is only a fragmen
   assert.throws(() => parse('JSON', { type: 'object', properties: { x: { $ref: '#foo' } }, definitions: { a: { id: '#foo', type: 'string' } } }), /names no anchor/);
 });
 
+test('json: oneOf branches nested 25 deep are compared once per pair, and a change at the bottom is still found', () => {
+  // Each level is a oneOf of two objects whose n property is the next level: compared branch
+  // pair by branch pair from scratch, this took time doubling with every level.
+  const nested = (leafType: string) => {
+    const defs: Record<string, unknown> = { L25: { type: leafType } };
+    for (let i = 24; i >= 0; i--) {
+      const next = { $ref: `#/$defs/L${i + 1}` };
+      defs[`L${i}`] = { oneOf: [{ type: 'object', properties: { n: next }, required: ['a'] }, { type: 'object', properties: { n: next }, required: ['b'] }] };
+    }
+    return { $ref: '#/$defs/L0', $defs: defs };
+  };
+  assert.deepEqual(issues({ ...nested('number'), title: 'v2' }, nested('number')), []);
+  assert.deepEqual(issues(nested('number'), nested('integer')), [], 'integer data still reads as number');
+  assert.match(issues(nested('integer'), nested('number')).join(), /combined schema narrowed/);
+});
+
+test('json: a recursive $ref through a nullable oneOf compares (no stack overflow)', () => {
+  const node = (title: string) => ({
+    title,
+    $ref: '#/definitions/Node',
+    definitions: { Node: { type: 'object', properties: { value: { type: 'integer' }, next: { oneOf: [{ type: 'null' }, { $ref: '#/definitions/Node' }] } } } },
+  });
+  assert.deepEqual(issues(node('b'), node('a')), []);
+  const narrowed = node('c');
+  (narrowed.definitions.Node.properties.value as { type: string }).type = 'string';
+  assert.ok(issues(narrowed, node('a')).length > 0, 'a narrowed type inside the recursion is found');
+});
+
 test('json: invalid schemas are refused', () => {
   assert.throws(() => parse('JSON', '[1]'), /object or a boolean/);
   assert.throws(() => parse('JSON', { type: 'strng' }), /unknown type "strng"/);
