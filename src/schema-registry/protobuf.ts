@@ -107,6 +107,53 @@ export function parseProtoFile(schema: ResolvedSchema): { root: protobuf.Root; p
   return { root, parsed, imported };
 }
 
+const PUNCTUATION = new Set(['{', '}', '(', ')', ';', '=', '[', ']', ',', '<', '>']);
+
+/**
+ * A schema's identity: comments and layout are not part of it; declaration order and string
+ * literals are, byte for byte. One pass: comment and whitespace stripping by regular
+ * expressions took time quadratic in an unterminated run of comment openers (a 120 KB string
+ * of them held the event loop for 7 s), and also changed what string literals held.
+ */
+export function canonicalProtoText(text: string): string {
+  let out = '';
+  let space = false;
+  let i = 0;
+  const word = (token: string) => {
+    if (space && out !== '' && !PUNCTUATION.has(out[out.length - 1]!)) out += ' ';
+    space = false;
+    out += token;
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      word(text.slice(i, Math.min(j + 1, text.length)));
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+      space = true;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i + 2);
+      i = end < 0 ? text.length : end + 1;
+      space = true;
+    } else if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') {
+      space = true;
+      i++;
+    } else if (PUNCTUATION.has(c)) {
+      out += c;
+      space = false;
+      i++;
+    } else {
+      word(c);
+      i++;
+    }
+  }
+  return out;
+}
+
 export const protobufHandler: SchemaHandler<ProtoSchema> = {
   parse(schema) {
     try {
@@ -120,13 +167,7 @@ export const protobufHandler: SchemaHandler<ProtoSchema> = {
     }
   },
   canonical(schema) {
-    // Comments and layout are not part of a schema's identity; declaration order is.
-    return schema
-      .replace(/\/\*[\s\S]*?\*\//g, ' ')
-      .replace(/\/\/[^\n]*/g, ' ')
-      .replace(/\s+/g, ' ')
-      .replace(/\s*([{}();=[\],<>])\s*/g, '$1')
-      .trim();
+    return canonicalProtoText(schema);
   },
   readerIssues(reader, writer) {
     const issues: string[] = [];

@@ -59,3 +59,19 @@ test('protobuf: invalid schemas are refused, and comments do not change identity
   const h = HANDLERS.PROTOBUF;
   assert.equal(h.canonical(proto('// the order\nmessage Order {\n  int64 id = 1; /* key */\n}'), false), h.canonical(proto('message Order { int64 id = 1; }'), false));
 });
+
+test('protobuf canonical text: string literals are kept byte for byte; comment openers cost one pass', () => {
+  const h = HANDLERS.PROTOBUF;
+  const head = 'syntax="proto3";package acme;';
+  const withOption = (value: string) => proto(`option java_package = "${value}";\nmessage Order {\n  int64 id = 1;\n}`);
+  assert.notEqual(h.canonical(withOption('a/*x*/b'), false), h.canonical(withOption('a b'), false), 'a comment-like string is part of the schema');
+  assert.notEqual(h.canonical(withOption('a  b'), false), h.canonical(withOption('a b'), false), 'so is its spacing');
+  assert.equal(h.canonical(withOption('a; b'), false), `${head}option java_package="a; b";message Order{int64 id=1;}`);
+  // An escaped quote does not end the literal; the comment after the literal goes.
+  assert.equal(h.canonical(proto('message A { string s = 1 [default = "x\\" // y"]; } // end'), false), `${head}message A{string s=1[default="x\\" // y"];}`);
+  // A megabyte of unterminated comment openers inside a string (a regular expression took
+  // minutes over this) and outside one.
+  const openers = '/* '.repeat(350_000);
+  assert.match(h.canonical(withOption(openers), false), /option java_package="\/\* \/\*/);
+  assert.equal(h.canonical(proto(`message A { int32 a = 1; } ${openers}`), false), `${head}message A{int32 a=1;}`);
+});
