@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { IcebergCatalog, Namespace } from '../tables/iceberg/catalog.js';
+import { InvalidIdentifierError, type IcebergCatalog, type Namespace } from '../tables/iceberg/catalog.js';
 import { statusOf } from './problem.js';
 
 export interface IcebergRestCatalogOptions {
@@ -233,6 +233,8 @@ export const icebergRestCatalog: FastifyPluginAsync<IcebergRestCatalogOptions> =
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof IcebergRestError) return sendIcebergError(reply, err.statusCode, err.type, err.message);
+    // A name no table or namespace can have ('..', '.hidden', 'a/b') names nothing: not found.
+    if (err instanceof InvalidIdentifierError) return sendIcebergError(reply, 404, err.what === 'table' ? 'NoSuchTableException' : 'NoSuchNamespaceException', err.message);
     const status = statusOf(err);
     if (status >= 500) {
       request.log.error({ err, method: request.method, url: request.url }, 'iceberg rest request failed');

@@ -61,3 +61,17 @@ export interface WritableIcebergCatalog extends IcebergCatalog {
   /** The table's location URI (where metadata/ and data/ live), whether or not it exists. */
   tableLocation(ns: Namespace, name: string): string;
 }
+
+/**
+ * A namespace level or table name a catalog cannot hold (empty, '.', '..', a leading dot, a
+ * path separator or NUL): it names nothing, so the REST catalog answers it as not found.
+ */
+export class InvalidIdentifierError extends Error {
+  constructor(
+    readonly what: 'namespace' | 'table',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidIdentifierError';
+  }
+}

@@ -22,7 +22,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join, resolve } from 'node:path';
 import type { RowSchema } from '../../writer/schema.js';
 import type { PartitionTransform } from '../../writer/task.js';
-import { CommitConflictError, type LoadedTable, type Namespace, type WritableIcebergCatalog } from './catalog.js';
+import { CommitConflictError, InvalidIdentifierError, type LoadedTable, type Namespace, type WritableIcebergCatalog } from './catalog.js';
 import { fsyncDir, locationToPath, pathToLocation, writeFileDurably } from './io.js';
 import { newTableMetadata, serializeMetadata } from './metadata.js';
 
@@ -35,7 +35,7 @@ interface Pointer {
   'metadata-location': string;
 }
 
-function checkName(part: string, what: string): void {
+function checkName(part: string, what: 'namespace' | 'table'): void {
   if (
     typeof part !== 'string' ||
     part.length === 0 ||
@@ -44,7 +44,7 @@ function checkName(part: string, what: string): void {
     part.startsWith('.') ||
     /[/\\\0]/.test(part)
   ) {
-    throw new Error(`invalid ${what} name ${JSON.stringify(part)}`);
+    throw new InvalidIdentifierError(what, `invalid ${what} name ${JSON.stringify(part)}`);
   }
 }
 

@@ -306,3 +306,25 @@ test('startHttp binds a free port and serves over real HTTP', async () => {
     await app.close();
   }
 });
+
+test('names no table or namespace can have are answered as not found by the local catalog, not as server errors', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { LocalIcebergCatalog } = await import('../../../src/tables/iceberg/local-catalog.js');
+  const catalog = await LocalIcebergCatalog.open(mkdtempSync(join(tmpdir(), 'lakegate-rest-names-')));
+  await catalog.createNamespace(['kafka']);
+  const app = buildHttpApp({ catalog, admin: { tables: () => [] }, logger: silent });
+  try {
+    // ('..' itself is resolved away by the URL parser before routing; '.hidden' takes the same check.)
+    for (const url of ['/v1/namespaces/kafka/tables/.hidden', '/v1/namespaces/kafka/tables/a%5Cb']) {
+      assertIcebergError(await app.inject({ method: 'GET', url }), 404, 'NoSuchTableException');
+      assert.equal((await app.inject({ method: 'HEAD', url })).statusCode, 404, `HEAD ${url}`);
+    }
+    for (const url of ['/v1/namespaces/.x', '/v1/namespaces/a%2Fb/tables', '/v1/namespaces?parent=.x']) {
+      assertIcebergError(await app.inject({ method: 'GET', url }), 404, 'NoSuchNamespaceException');
+    }
+  } finally {
+    await app.close();
+  }
+});
