@@ -71,10 +71,12 @@ export const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOption
     }
   });
 
+  // Every answer, errors and bare schema texts included, is Confluent's media type: clients
+  // such as the kafkajs registry client (mappersmith) parse only JSON media types, and read
+  // an error sent as text/plain as no error body at all.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (!reply.hasHeader('content-type') || String(reply.getHeader('content-type')).startsWith('application/json')) {
-      reply.type(SCHEMA_REGISTRY_CONTENT_TYPE);
-    }
+    const type = reply.hasHeader('content-type') ? String(reply.getHeader('content-type')) : '';
+    if (type === '' || type.startsWith('application/json') || type.startsWith('text/plain')) reply.type(SCHEMA_REGISTRY_CONTENT_TYPE);
     return payload;
   });
 

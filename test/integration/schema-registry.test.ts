@@ -162,6 +162,7 @@ test('errors come back in Confluent shape with Confluent codes', async () => {
     assert.equal(res.status, status, `${method} ${path}`);
     assert.equal(res.body.error_code, code, `${method} ${path}: ${JSON.stringify(res.body)}`);
     assert.equal(typeof res.body.message, 'string');
+    assert.equal(res.contentType, CONTENT_TYPE, `${method} ${path}: errors are Confluent's media type`);
   }
   const garbage = await fetch(`${base}/subjects/x/versions`, { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: '{nope' });
   assert.equal(garbage.status, 400);
