@@ -73,6 +73,12 @@ export function numberStats(column: FixedColumn<Int32Array | Float32Array | Floa
     seen = true;
     if (v < min) min = v;
     if (v > max) max = v;
+    // -0.0 and 0.0 compare equal here, but Iceberg orders -0.0 first: a bound must not claim
+    // a file holds only one of them when it holds the other.
+    if (v === 0) {
+      if (Object.is(v, -0) && min === 0) min = -0;
+      else if (Object.is(v, 0) && max === 0) max = 0;
+    }
   }
   const stats: ColumnStats = { valueCount: column.length, nullCount: column.validity.nullCount };
   if (countNaN) stats.nanCount = nanCount;

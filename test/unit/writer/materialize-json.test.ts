@@ -126,3 +126,18 @@ test('json: a column in the schema that nothing fills any more is written as nul
   assert.deepEqual(result.files[0].columnStats[10].valueCount, 2);
   assert.deepEqual(result.files[0].columnStats[10].nullCount, 2);
 });
+
+test('json: bounds of a double column with both zeros are -0.0 and 0.0, in either order', async () => {
+  const dir = tempDir();
+  const specs: JsonColumnSpec[] = [{ fieldId: 10, name: 'd', path: 'd', type: 'double' }];
+  for (const [first, second] of [['0.0', '-0.0'], ['-0.0', '0.0']]) {
+    const doc = (d: string) => ({ value: Buffer.from(`{"d":${d}}`), timestamp: 1_700_000_000_000n });
+    const sub = tempDir();
+    const segment = writeSegment(sub, [{ baseOffset: 0n, records: [doc(first), doc(second)] }]);
+    const result = await materialize(task(segment, `${dir}/${first}`, { valueFormat: 'json', jsonColumns: specs, schema: jsonSchema(specs), partitionBy: 'none' }));
+    const s = result.files[0].columnStats[10];
+    // Iceberg orders -0.0 before 0.0: an upper bound of -0.0 would let a scan for d = 0.0 skip the file.
+    assert.ok(Object.is(s.min, -0), `${first}, ${second}: min is -0.0 (${String(s.min)})`);
+    assert.ok(Object.is(s.max, 0), `${first}, ${second}: max is 0.0`);
+  }
+});
