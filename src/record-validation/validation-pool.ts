@@ -81,7 +81,13 @@ export class ValidationPool {
   }
 
   private run(task: ValidationTask): Promise<ValidationReply> {
-    this.piscina ??= new Piscina({
+    this.piscina ??= this.startPool();
+    // The copy in task.batch is moved, not cloned again.
+    return this.piscina.run(task, { transferList: [task.batch.buffer as ArrayBuffer], signal: AbortSignal.timeout(this.options.timeoutMs) });
+  }
+
+  private startPool(): Piscina {
+    const piscina = new Piscina({
       filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
       minThreads: 1,
       maxThreads: this.options.threads,
@@ -92,9 +98,9 @@ export class ValidationPool {
       resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
     });
     // A worker dying outside a task is replaced by piscina; without a listener it would throw.
-    this.piscina.on('error', (err: Error) => logger.error({ err }, 'validation worker died'));
-    // The copy in task.batch is moved, not cloned again.
-    return this.piscina.run(task, { transferList: [task.batch.buffer as ArrayBuffer], signal: AbortSignal.timeout(this.options.timeoutMs) });
+    // Added once, when the pool starts (once per checked batch, the listeners piled up).
+    piscina.on('error', (err: Error) => logger.error({ err }, 'validation worker died'));
+    return piscina;
   }
 
   async close(): Promise<void> {
