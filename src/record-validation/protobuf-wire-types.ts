@@ -71,47 +71,44 @@ function checkFields(fields: Map<number, FieldWire>, buf: Uint8Array, pos: numbe
       const sent = WIRE_NAMES[wire] ?? `invalid wire type ${wire}`;
       return `field ${path}.${field.name} (number ${number}) arrived as ${sent}, but the schema's ${field.typeName} is ${WIRE_NAMES[field.wire]}`;
     }
-    switch (wire) {
-      case Wire.VARINT: {
-        const v = skipVarint(buf, pos, end);
-        if (v === null) return UNCHECKABLE;
-        pos = v;
-        break;
-      }
-      case Wire.I64:
-        pos += 8;
-        break;
-      case Wire.I32:
-        pos += 4;
-        break;
-      case Wire.LEN: {
-        const len = readVarint32(buf, pos, end);
-        if (len === null || len.value < 0 || len.next + len.value > end) return UNCHECKABLE;
-        const inner = len.next;
-        pos = inner + len.value;
-        if (field?.message) {
-          const r = checkMessage(field.message, buf, inner, pos, depth + 1, `${path}.${field.name}`);
-          if (r !== null) return r;
-        } else if (field?.entry) {
-          const r = checkFields(field.entry, buf, inner, pos, depth + 1, `${path}.${field.name}`);
-          if (r !== null) return r;
-        }
-        break;
-      }
-      case Wire.START_GROUP: {
-        // A group (proto2, deprecated) of a field the schema does not have: skipped as
-        // protobufjs skips it, and the fields after it are still checked.
-        const after = skipGroup(buf, pos, end, depth + 1);
-        if (after === null) return UNCHECKABLE;
-        pos = after;
-        break;
-      }
-      default:
-        // A group end with no start, wire types 6 and 7: protobufjs refuses them itself.
-        return UNCHECKABLE;
+    if (wire === Wire.LEN && (field?.message || field?.entry)) {
+      const len = readVarint32(buf, pos, end);
+      if (len === null || len.next + len.value > end) return UNCHECKABLE;
+      const inner = len.next;
+      pos = inner + len.value;
+      const at = `${path}.${field.name}`;
+      const r = field.message ? checkMessage(field.message, buf, inner, pos, depth + 1, at) : checkFields(field.entry!, buf, inner, pos, depth + 1, at);
+      if (r !== null) return r;
+      continue;
     }
+    // Anything else is skipped, a group of a field the schema does not have included (as
+    // protobufjs skips it); the fields after it are still checked. A group end with no start
+    // and wire types 6 and 7 stop the check: protobufjs refuses them itself.
+    const next = skipValue(buf, pos, end, wire, depth);
+    if (next === null) return UNCHECKABLE;
+    pos = next;
   }
   return pos === end ? null : UNCHECKABLE;
+}
+
+/** Position after a value of wire type `wire` that starts at pos; null if malformed (or a group end). */
+function skipValue(buf: Uint8Array, pos: number, end: number, wire: number, depth: number): number | null {
+  switch (wire) {
+    case Wire.VARINT:
+      return skipVarint(buf, pos, end);
+    case Wire.I64:
+      return pos + 8;
+    case Wire.I32:
+      return pos + 4;
+    case Wire.LEN: {
+      const len = readVarint32(buf, pos, end);
+      return len === null || len.next + len.value > end ? null : len.next + len.value;
+    }
+    case Wire.START_GROUP:
+      return skipGroup(buf, pos, end, depth + 1);
+    default:
+      return null;
+  }
 }
 
 /** Position after the end tag of a group whose start tag ends at pos; null if malformed. */
@@ -121,36 +118,10 @@ function skipGroup(buf: Uint8Array, pos: number, end: number, depth: number): nu
     const tag = readVarint32(buf, pos, end);
     if (tag === null) return null;
     pos = tag.next;
-    switch (tag.value & 7) {
-      case Wire.VARINT: {
-        const v = skipVarint(buf, pos, end);
-        if (v === null) return null;
-        pos = v;
-        break;
-      }
-      case Wire.I64:
-        pos += 8;
-        break;
-      case Wire.I32:
-        pos += 4;
-        break;
-      case Wire.LEN: {
-        const len = readVarint32(buf, pos, end);
-        if (len === null || len.next + len.value > end) return null;
-        pos = len.next + len.value;
-        break;
-      }
-      case Wire.START_GROUP: {
-        const after = skipGroup(buf, pos, end, depth + 1);
-        if (after === null) return null;
-        pos = after;
-        break;
-      }
-      case Wire.END_GROUP:
-        return pos <= end ? pos : null;
-      default:
-        return null;
-    }
+    if ((tag.value & 7) === Wire.END_GROUP) return pos;
+    const next = skipValue(buf, pos, end, tag.value & 7, depth);
+    if (next === null) return null;
+    pos = next;
   }
   return null;
 }
