@@ -238,8 +238,13 @@ export class LogSegment {
     ]);
   }
 
-  /** Writes indexes rebuilt by recovery (fsynced, as the segment now counts as recovered). */
+  /**
+   * Writes the indexes recovery rebuilt for a segment that is no longer active (fsynced, as the
+   * segment now counts as recovered). Like seal(), it adds the closing time-index entry: a
+   * trusted segment's maximum timestamp is read back from the time index's last entry.
+   */
   async writeIndexes(): Promise<void> {
+    this.finishTimeIndex();
     await Promise.all([
       writeWhole(this.indexPath, this.offsetIndex.toBuffer(), true),
       writeWhole(this.timeIndexPath, this.timeIndex.toBuffer(), true),

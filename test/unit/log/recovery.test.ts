@@ -309,3 +309,36 @@ test('a crash right after a roll (empty new segment) recovers to the same end', 
     await w.cleanup();
   }
 });
+
+test('a segment rebuilt by recovery keeps its maximum timestamp in the time index for later clean opens', async () => {
+  const { dir, cleanup } = await tempDir();
+  const o = opts({ segmentBytes: 1000, fsync: 'os' });
+  try {
+    let log = await PartitionLog.open(dir, 't', 0, o);
+    // Three small batches (below one index interval, so no time-index entry of their own), then
+    // one large enough to roll: segment 0 holds offsets 0-2, segment 3 offset 3.
+    for (let i = 0; i < 3; i++) {
+      const b = makeBatch({ timestamp: BigInt(1000 * (i + 1)), tag: `a${i}` });
+      await log.append(b.buf, b.header, {});
+    }
+    const big = makeBatch({ timestamp: 4000n, valueSize: 900 });
+    await log.append(big.buf, big.header, {});
+    assert.deepEqual(log.segmentBaseOffsets(), [0n, 3n]);
+    await log.abort();
+    // The crash window inside a roll: the new segment exists, the recovery point is still 0, so
+    // the next open rescans segment 0 and writes its indexes again.
+    await writeFile(join(dir, CHECKPOINT_FILE), JSON.stringify({ recoveryPoint: '0', clean: null }));
+    log = await PartitionLog.open(dir, 't', 0, o);
+    assert.equal(log.stats.openedClean, false);
+    await log.close();
+    // A clean open trusts the rewritten index files.
+    log = await PartitionLog.open(dir, 't', 0, o);
+    assert.equal(log.stats.openedClean, true);
+    assert.deepEqual(await log.offsetForTimestamp(500n), { offset: 0n, timestamp: 1000n });
+    assert.deepEqual(await log.offsetForTimestamp(2500n), { offset: 2n, timestamp: 3000n });
+    assert.deepEqual(await log.maxTimestamp(), { offset: 3n, timestamp: 4000n });
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
