@@ -4,7 +4,6 @@
  * It checks framing only (a sane Length that fits in the region); what a batch must contain
  * to be kept (CRC, magic, contiguous offsets) is the caller's rule.
  */
-import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { BatchLayout, readRecordBatchHeader, type RecordBatchHeader } from '../protocol/records/batch-header.js';
 
@@ -120,53 +119,6 @@ export class BatchReader extends ChunkedBatchScanner {
       const { bytesRead } = await this.handle.read(buf, got, length - got, this.position + got);
       if (bytesRead === 0) break;
       got += bytesRead;
-    }
-    this.chunk = buf.subarray(0, got);
-    this.chunkStart = this.position;
-  }
-}
-
-/**
- * Synchronous twin of BatchReader for the few lookups that must answer without awaiting
- * (offsetForTimestamp). Callers bound the region, so it blocks for a handful of reads at most.
- */
-export class SyncBatchReader extends ChunkedBatchScanner {
-  constructor(
-    private readonly fd: number,
-    start: number,
-    end: number,
-    opts: { headersOnly?: boolean; chunkSize?: number } = {},
-  ) {
-    super(start, end, opts.headersOnly ?? true, opts.chunkSize ?? 64 * 1024);
-  }
-
-  next(): FramedBatch | null {
-    if (this.stop || this.position >= this.end) return null;
-    if (this.end - this.position < BatchLayout.HEADER_SIZE) {
-      this.stop = 'truncated';
-      return null;
-    }
-    if (this.available() < BatchLayout.HEADER_SIZE) this.fill(this.wantBytes());
-    if (this.available() < BatchLayout.HEADER_SIZE) {
-      this.stop = 'truncated';
-      return null;
-    }
-    let r = this.frame(false);
-    if (r === 'need-body') {
-      const size = this.chunk.readInt32BE(this.offsetInChunk() + BatchLayout.LENGTH) + BatchLayout.LOG_OVERHEAD;
-      this.fill(Math.max(size, this.wantBytes()));
-      r = this.frame(true);
-    }
-    return r === 'need-body' ? null : r;
-  }
-
-  private fill(length: number): void {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(this.fd, buf, got, length - got, this.position + got);
-      if (n === 0) break;
-      got += n;
     }
     this.chunk = buf.subarray(0, got);
     this.chunkStart = this.position;

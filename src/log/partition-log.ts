@@ -10,6 +10,7 @@
  */
 import { basename, join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { TimestampAndOffset } from '../protocol/records/record-search.js';
 import {
   BatchLayout,
   batchSizeAt,
@@ -584,32 +585,29 @@ export class PartitionLog {
   }
 
   /**
-   * First batch whose MaxTimestamp >= ts (ListOffsets by time): its base offset and its
-   * MaxTimestamp. Kafka refines this to the first record at or after ts; callers that need
-   * record precision decode that one batch. Blocks for a bounded read (see LogSegment).
+   * ListOffsets by time: the first record with a timestamp >= ts, with its timestamp, as
+   * Kafka's FileRecords.searchForTimestamp answers. Segments whose maximum is below ts are
+   * skipped without reading them.
    */
-  offsetForTimestamp(ts: bigint): { offset: bigint; timestamp: bigint } | null {
-    for (const seg of this.segments) {
+  async offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {
+    for (const seg of [...this.segments]) {
       if (seg.maxTimestamp < ts) continue;
-      const r = seg.findByTimestampSync(ts);
+      const r = await seg.findByTimestamp(ts);
       if (r) return r;
     }
     return null;
   }
 
   /**
-   * ListOffsets -3: the largest MaxTimestamp in the log and the LAST offset of the batch that
-   * carries it (Kafka >= 3.8 answers with the exact record; the batch's last offset is what
-   * older brokers returned and is within the same batch). Earliest batch wins ties.
+   * ListOffsets -3: the record carrying the largest timestamp in the log, the earliest one on
+   * ties (Kafka >= 3.8 answers with that record, not its batch).
    */
-  maxTimestamp(): { offset: bigint; timestamp: bigint } | null {
-    let best: { offset: bigint; timestamp: bigint } | null = null;
+  async maxTimestamp(): Promise<TimestampAndOffset | null> {
+    let best: LogSegment | null = null;
     for (const seg of this.segments) {
-      if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.timestamp)) {
-        best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
-      }
+      if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
     }
-    return best;
+    return best ? best.recordOfMaxTimestamp() : null;
   }
 
   /** Every readable batch, oldest first; bytes are copies the caller may keep. */

@@ -7,15 +7,19 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
-import { BatchReader, SyncBatchReader } from './batch-reader.js';
+import { BatchReader } from './batch-reader.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { fsyncDir, offsetFileName, readAt, unlinkIfExists, isNotFound } from './fs-util.js';
 import { BatchLayout } from '../protocol/records/batch-header.js';
+import { firstRecordAt, firstRecordAtOrAfter, type TimestampAndOffset } from '../protocol/records/record-search.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+
+/** Decompression bound for the one batch a timestamp lookup decodes (a stored batch is at most max.message.bytes compressed). */
+const MAX_DECODED_BATCH_BYTES = 128 * 1024 * 1024;
 
 export class LogSegment {
   readonly logPath: string;
@@ -134,11 +138,12 @@ export class LogSegment {
   }
 
   /**
-   * First readable batch whose MaxTimestamp >= ts, via the time index then a short forward scan.
-   * Synchronous on purpose (ListOffsets callers expect a plain value); the scan starts at an
-   * index entry so it reads about indexIntervalBytes.
+   * The first readable record with a timestamp >= ts: the time index gives where to start, batch
+   * headers are scanned to the first batch whose MaxTimestamp >= ts, and that batch is decoded
+   * for the record. The scan is usually about one index interval; after an out-of-order spike
+   * in timestamps it can be long, which is why it reads asynchronously.
    */
-  findByTimestampSync(ts: bigint): { offset: bigint; timestamp: bigint } | null {
+  async findByTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {
     if (this.maxTimestamp < ts) return null;
     const below = this.timeIndex.lastBelow(ts);
     let start = 0;
@@ -148,20 +153,40 @@ export class LogSegment {
       start = e.position;
       expected = this.baseOffset + BigInt(e.relativeOffset);
     }
-    let r = this.scanTimestampSync(ts, start, expected);
-    if (r === 'stale-index') r = this.scanTimestampSync(ts, 0, this.baseOffset);
+    let r = await this.scanTimestamp(ts, start, expected);
+    if (r === 'stale-index') r = await this.scanTimestamp(ts, 0, this.baseOffset);
     return r === 'stale-index' ? null : r;
   }
 
-  private scanTimestampSync(ts: bigint, start: number, expectedFirst: bigint): { offset: bigint; timestamp: bigint } | null | 'stale-index' {
-    const reader = new SyncBatchReader(this.handle.fd, start, this.readableSize, { chunkSize: this.scanChunk() });
+  private async scanTimestamp(ts: bigint, start: number, expectedFirst: bigint): Promise<TimestampAndOffset | null | 'stale-index'> {
+    const reader = new BatchReader(this.handle, start, this.readableSize, { headersOnly: true, chunkSize: this.scanChunk() });
     let first = true;
-    for (let b = reader.next(); b; b = reader.next()) {
+    for (let b = await reader.next(); b; b = await reader.next()) {
       if (first && b.header.baseOffset !== expectedFirst) return start === 0 ? null : 'stale-index';
       first = false;
-      if (b.header.maxTimestamp >= ts) return { offset: b.header.baseOffset, timestamp: b.header.maxTimestamp };
+      if (b.header.maxTimestamp < ts) continue;
+      const found = firstRecordAtOrAfter(await this.readBatch(b.position, b.size), ts, { maxUncompressedBytes: MAX_DECODED_BATCH_BYTES });
+      if (found) return found;
     }
     return null;
+  }
+
+  /**
+   * The record carrying the segment's largest timestamp (ListOffsets -3): the first record with
+   * that timestamp in the batch that set it.
+   */
+  async recordOfMaxTimestamp(): Promise<TimestampAndOffset | null> {
+    if (this.maxTimestamp < 0n) return null;
+    const found = await this.findBatch(this.offsetOfMaxTimestamp);
+    const exact = found && firstRecordAt(await this.readBatch(found.position, found.size), this.maxTimestamp, { maxUncompressedBytes: MAX_DECODED_BATCH_BYTES });
+    // A batch whose MaxTimestamp no record carries: the batch's last offset is Kafka's older answer.
+    return exact ?? { offset: this.offsetOfMaxTimestamp, timestamp: this.maxTimestamp };
+  }
+
+  private async readBatch(position: number, size: number): Promise<Buffer> {
+    const bytes = await readAt(this.handle, position, size);
+    if (bytes.length !== size) throw new Error(`${this.logPath}: batch at ${position} is cut short (${bytes.length} of ${size} bytes)`);
+    return bytes;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * ListOffsets: latest is the high watermark (what has been made durable and acknowledged),
- * earliest the log start, -3 the batch holding the largest timestamp, and a time the first
- * offset at or after it.
+ * earliest the log start, -3 the record holding the largest timestamp, and a time the first
+ * record at or after it. The last two read the log, so partitions are answered concurrently
+ * and a read that fails answers its partition with KAFKA_STORAGE_ERROR.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import {
@@ -12,9 +13,10 @@ import {
   type ListOffsetsResponse,
 } from '../../protocol/messages/index.js';
 import type { PartitionLog } from '../../log/index.js';
+import { logger } from '../../logger.js';
 import type { ApiHandler } from '../handler.js';
 
-function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigint): ListOffsetsPartitionResponse {
+async function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigint): Promise<ListOffsetsPartitionResponse> {
   const ok = (offset: bigint, ts: bigint): ListOffsetsPartitionResponse => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp: ts, offset, leaderEpoch: 0 });
   switch (timestamp) {
     case ListOffsetsTimestamp.LATEST:
@@ -23,12 +25,12 @@ function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigint): L
     case ListOffsetsTimestamp.EARLIEST_LOCAL:
       return ok(log.logStartOffset, -1n);
     case ListOffsetsTimestamp.MAX_TIMESTAMP: {
-      const max = log.maxTimestamp();
+      const max = await log.maxTimestamp();
       return max ? ok(max.offset, max.timestamp) : ok(-1n, -1n);
     }
     default: {
       if (timestamp < 0n) return { partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-      const found = log.offsetForTimestamp(timestamp);
+      const found = await log.offsetForTimestamp(timestamp);
       return found ? ok(found.offset, found.timestamp) : ok(-1n, -1n);
     }
   }
@@ -36,25 +38,27 @@ function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigint): L
 
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
   api: ListOffsets,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const version = ctx.header.apiVersion;
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => {
-        const runtime = ctx.broker.topic(t.name);
-        return {
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const log = runtime?.logs[p.partitionIndex];
-            if (!log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-            // -3 arrived in v7 and -4 in v8; older versions must not ask for them.
-            if ((p.timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP && version < 7) || (p.timestamp === ListOffsetsTimestamp.EARLIEST_LOCAL && version < 8)) {
-              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-            }
-            return lookup(log, p.partitionIndex, p.timestamp);
-          }),
-        };
-      }),
-    };
+    const failed = (partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse => ({ partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+    const topics = req.topics.map(async (t) => {
+      const runtime = ctx.broker.topic(t.name);
+      const partitions = t.partitions.map(async (p) => {
+        const log = runtime?.logs[p.partitionIndex];
+        if (!log) return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        // -3 arrived in v7 and -4 in v8; older versions must not ask for them.
+        if ((p.timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP && version < 7) || (p.timestamp === ListOffsetsTimestamp.EARLIEST_LOCAL && version < 8)) {
+          return failed(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
+        }
+        try {
+          return await lookup(log, p.partitionIndex, p.timestamp);
+        } catch (err) {
+          logger.warn({ err, topic: t.name, partition: p.partitionIndex }, 'ListOffsets could not read the log');
+          return failed(p.partitionIndex, ErrorCode.KAFKA_STORAGE_ERROR);
+        }
+      });
+      return { name: t.name, partitions: await Promise.all(partitions) };
+    });
+    return { throttleTimeMs: 0, topics: await Promise.all(topics) };
   },
 };

@@ -52,7 +52,8 @@ test('LogAppendTime is stamped, reported and keeps a valid CRC', async () => {
     const { header, records } = decodeRecordBatch(await log.read(0n, 1000));
     assert.equal(header.maxTimestamp, 1234n);
     assert.deepEqual(records.map((x) => x.timestamp), [1234n, 1234n]);
-    assert.deepEqual(log.maxTimestamp(), { offset: 1n, timestamp: 1234n });
+    // Every record carries the append time: -3 answers with the first of them, as Kafka does.
+    assert.deepEqual(await log.maxTimestamp(), { offset: 0n, timestamp: 1234n });
     await log.close();
   } finally {
     await cleanup();
@@ -152,31 +153,33 @@ test('offset index files hold (relative offset, position) pairs that point at ba
   }
 });
 
-test('offsetForTimestamp finds the first batch with MaxTimestamp >= t; maxTimestamp finds the largest', async () => {
+test('offsetForTimestamp finds the first record at or after t, in the first batch whose MaxTimestamp >= t; maxTimestamp finds the largest', async () => {
   const { dir, cleanup } = await tempDir();
   try {
     const o = opts({ segmentBytes: 2000, indexIntervalBytes: 100 });
     const log = await PartitionLog.open(dir, 't', 0, o);
-    assert.equal(log.offsetForTimestamp(0n), null);
-    assert.equal(log.maxTimestamp(), null);
-    // Timestamps rise by 10 per batch, except one out-of-order spike at batch 25.
+    assert.equal(await log.offsetForTimestamp(0n), null);
+    assert.equal(await log.maxTimestamp(), null);
+    // Timestamps rise by 10 per batch, except one out-of-order spike at batch 25. Batch i holds
+    // offsets 2i and 2i+1 at tsOf(i) - 1 and tsOf(i).
     const tsOf = (i: number) => (i === 25 ? 10_000_000n : 1000n + BigInt(i) * 10n);
     for (let i = 0; i < 60; i++) {
       const b = makeBatch({ records: 2, timestamp: tsOf(i) - 1n, valueSize: 30 });
       await log.append(b.buf, b.header, {});
     }
     const check = async (l: PartitionLog) => {
-      // Batch i holds offsets 2i, 2i+1; its MaxTimestamp is tsOf(i).
-      assert.deepEqual(l.offsetForTimestamp(0n), { offset: 0n, timestamp: 1000n });
-      assert.deepEqual(l.offsetForTimestamp(1000n), { offset: 0n, timestamp: 1000n });
-      assert.deepEqual(l.offsetForTimestamp(1001n), { offset: 2n, timestamp: 1010n });
-      assert.deepEqual(l.offsetForTimestamp(1200n), { offset: 40n, timestamp: 1200n });
-      // Past the regular timestamps only the spike qualifies... until later batches catch up.
-      assert.deepEqual(l.offsetForTimestamp(1245n), { offset: 50n, timestamp: 10_000_000n });
-      assert.deepEqual(l.offsetForTimestamp(1581n), { offset: 50n, timestamp: 10_000_000n });
-      assert.deepEqual(l.offsetForTimestamp(1589n), { offset: 50n, timestamp: 10_000_000n });
-      assert.deepEqual(l.offsetForTimestamp(10_000_001n), null);
-      assert.deepEqual(l.maxTimestamp(), { offset: 51n, timestamp: 10_000_000n });
+      assert.deepEqual(await l.offsetForTimestamp(0n), { offset: 0n, timestamp: 999n });
+      assert.deepEqual(await l.offsetForTimestamp(999n), { offset: 0n, timestamp: 999n });
+      // Inside a batch: the record, not the batch (Kafka's answer).
+      assert.deepEqual(await l.offsetForTimestamp(1000n), { offset: 1n, timestamp: 1000n });
+      assert.deepEqual(await l.offsetForTimestamp(1001n), { offset: 2n, timestamp: 1009n });
+      assert.deepEqual(await l.offsetForTimestamp(1200n), { offset: 41n, timestamp: 1200n });
+      // Past the regular timestamps the spike's batch is the first whose maximum qualifies.
+      assert.deepEqual(await l.offsetForTimestamp(1245n), { offset: 50n, timestamp: 9_999_999n });
+      assert.deepEqual(await l.offsetForTimestamp(1589n), { offset: 50n, timestamp: 9_999_999n });
+      assert.deepEqual(await l.offsetForTimestamp(10_000_000n), { offset: 51n, timestamp: 10_000_000n });
+      assert.deepEqual(await l.offsetForTimestamp(10_000_001n), null);
+      assert.deepEqual(await l.maxTimestamp(), { offset: 51n, timestamp: 10_000_000n });
     };
     await check(log);
     assert.ok(log.segmentCount >= 3);
@@ -202,7 +205,7 @@ test('timestamps in a later segment are found by scanning after the time index',
       await log.append(b.buf, b.header, {});
     }
     for (let i = 0; i < 40; i++) {
-      assert.deepEqual(log.offsetForTimestamp(5000n + BigInt(i) * 100n - 50n), {
+      assert.deepEqual(await log.offsetForTimestamp(5000n + BigInt(i) * 100n - 50n), {
         offset: BigInt(i),
         timestamp: 5000n + BigInt(i) * 100n,
       });

@@ -212,9 +212,10 @@ test('deleted or corrupt index files are rebuilt, after a clean close and after 
           }
         }
         for (let i = 0; i < 40; i++) {
-          assert.deepEqual(log.offsetForTimestamp(10_000n + BigInt(i) * 10n), { offset: BigInt(2 * i), timestamp: 10_001n + BigInt(i) * 10n });
+          assert.deepEqual(await log.offsetForTimestamp(10_000n + BigInt(i) * 10n), { offset: BigInt(2 * i), timestamp: 10_000n + BigInt(i) * 10n });
+          assert.deepEqual(await log.offsetForTimestamp(10_001n + BigInt(i) * 10n), { offset: BigInt(2 * i + 1), timestamp: 10_001n + BigInt(i) * 10n });
         }
-        assert.deepEqual(log.maxTimestamp(), { offset: 79n, timestamp: 10_391n });
+        assert.deepEqual(await log.maxTimestamp(), { offset: 79n, timestamp: 10_391n });
         await log.close();
         // After the repair a clean reopen trusts the rewritten files.
         log = await PartitionLog.open(dir, 't', 0, o);
