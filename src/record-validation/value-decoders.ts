@@ -35,7 +35,7 @@ function reason(err: unknown): string {
 }
 
 function avroDecoder(schema: ResolvedSchema): ValueDecoder {
-  const type = avroHandler.parse(schema);
+  const { type } = avroHandler.parse(schema);
   if (zeroWidthItems(type)) {
     // Decoding could exhaust the worker's heap and abort the process (avro-item-width.ts);
     // the table writer refuses such values too, so they could never become rows.

@@ -2,11 +2,14 @@
  * Avro as a TypedFormat: its image is itself, and values are decoded with avsc. Each writer
  * schema id gets an avsc resolver to the reader schema on first use, so a record written with
  * any compatible version decodes into the reader's shape (added fields take their defaults,
- * int widens to long, float to double).
+ * int widens to long, float to double). A writer version that resolves only by changing what
+ * a value means (decimal(10,2) read as decimal(10,4), timestamp-millis as timestamp-micros)
+ * is refused like one that does not resolve: its records become bad records with the reason.
  */
 import avro from 'avsc';
 import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { avroParseOptions } from '../schema-registry/avro-long.js';
+import { type AvroSchemaJson, collectNamedTypes, logicalTypeIssues } from '../schema-registry/avro-logical-types.js';
 import type { AvroSchemaText } from './avro-schema.js';
 import { describeError } from './errors.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
@@ -17,15 +20,22 @@ function imageOf(text: SchemaText): AvroSchemaText {
   return { schema: text.schema, references: text.references.map((r) => r.schema) };
 }
 
-/** avsc type of a schema text; references are parsed first into the same registry. */
-function parseAvro(text: AvroSchemaText): avro.Type {
+/** avsc type of a schema text, with its JSON; references are parsed first into the same registry. */
+function parseAvro(text: AvroSchemaText): AvroSchemaJson {
   const options = { ...avroParseOptions(), wrapUnions: true } as const;
-  for (const reference of text.references) avro.Type.forSchema(JSON.parse(reference) as avro.Schema, options);
-  return avro.Type.forSchema(JSON.parse(text.schema) as avro.Schema, options);
+  const named = new Map<string, Record<string, unknown>>();
+  const parse = (schema: string) => {
+    const json: unknown = JSON.parse(schema);
+    const type = avro.Type.forSchema(json as avro.Schema, options);
+    collectNamedTypes(type, json, named);
+    return { type, json, named };
+  };
+  for (const reference of text.references) parse(reference);
+  return parse(text.schema);
 }
 
 class AvroBodyReader implements FramedBodyReader {
-  private readonly reader: avro.Type;
+  private readonly reader: AvroSchemaJson;
   private readonly resolvers = new Map<number, Resolver | BodyProblem>();
 
   constructor(
@@ -44,9 +54,15 @@ class AvroBodyReader implements FramedBodyReader {
       else {
         try {
           const writer = parseAvro(imageOf(text));
-          resolver = zeroWidthItems(writer)
-            ? new BodyProblem(`schema ${schemaId} has an array or map whose items take no bytes; its values are not decoded (a few bytes could claim billions of items)`)
-            : this.reader.createResolver(writer);
+          if (zeroWidthItems(writer.type)) {
+            resolver = new BodyProblem(`schema ${schemaId} has an array or map whose items take no bytes; its values are not decoded (a few bytes could claim billions of items)`);
+          } else {
+            const resolved = this.reader.type.createResolver(writer.type);
+            // Resolves, but would change what values mean: refused like a schema that does not.
+            const meaningChanges = logicalTypeIssues(this.reader, writer);
+            if (meaningChanges.length > 0) throw new Error(meaningChanges.join('; '));
+            resolver = resolved;
+          }
         } catch (err) {
           resolver = new BodyProblem(`schema ${schemaId} cannot be read as the table's schema ${this.readerSchemaId}: ${describeError(err, 300)}`);
         }
@@ -62,7 +78,7 @@ class AvroBodyReader implements FramedBodyReader {
     if (resolver instanceof BodyProblem) return resolver;
     try {
       // Refuses truncated payloads and bytes left after the value.
-      return this.reader.fromBuffer(body, resolver, false);
+      return this.reader.type.fromBuffer(body, resolver, false);
     } catch (err) {
       return new BodyProblem(`value does not decode as Avro: ${describeError(err, 300)}`);
     }

@@ -49,3 +49,34 @@ test('a v1 record reads as v2: added fields take their defaults, int widens to l
   assert.ok(truncated instanceof BodyProblem);
   assert.match(truncated.reason, /does not decode as Avro/);
 });
+
+test('a writer version whose logical types differ from the reader\'s is a problem for each of its records, with the reason', () => {
+  const event = (at: unknown, on: unknown) => ({ type: 'record', name: 'Event', fields: [{ name: 'at', type: at }, { name: 'on', type: on }] });
+  const millis = { type: 'long', logicalType: 'timestamp-millis' };
+  const micros = { type: 'long', logicalType: 'timestamp-micros' };
+  const date = { type: 'int', logicalType: 'date' };
+  // Reader (the table): at in micros, on a timestamp; writer 1: at in millis, on an int date;
+  // writer 3 matches the reader. Without the check avsc reads writer 1's millis as micros
+  // and its day count (20000, i.e. 2024-10-04) as milliseconds since the epoch.
+  const reader = avroFormat.bodyReader(2, { 1: text(event(millis, date)), 2: text(event(micros, millis)), 3: text(event(micros, millis)) });
+  const body1 = Buffer.from([...avroLong(1_700_000_000_000n), ...avroLong(20_000n)]);
+  const problem = reader.read(1, body1);
+  assert.ok(problem instanceof BodyProblem, 'not decoded');
+  assert.match(problem.reason, /schema 1 cannot be read as the table's schema 2: field at: the writer's long timestamp-millis would be read as long timestamp-micros; .*field on: the writer's int date would be read as long timestamp-millis/);
+  assert.ok(reader.read(1, body1) instanceof BodyProblem, 'every record of the version');
+  const body3 = Buffer.from([...avroLong(1_700_000_000_000_000n), ...avroLong(1_700_000_000_000n)]);
+  assert.deepEqual({ ...(reader.read(3, body3) as object) }, { at: 1_700_000_000_000_000n, on: 1_700_000_000_000n });
+});
+
+test('a fixed decimal defined in a reference is compared by the name both versions use', () => {
+  const money = (scale: number) => ({ name: 'com.acme.Money', schema: JSON.stringify({ type: 'fixed', name: 'Money', namespace: 'com.acme', size: 4, logicalType: 'decimal', precision: 9, scale }) });
+  const order = JSON.stringify({ type: 'record', name: 'Order', namespace: 'com.acme', fields: [{ name: 'total', type: ['null', 'Money'] }] });
+  const version = (scale: number): SchemaText => ({ schemaType: 'AVRO', schema: order, references: [money(scale)] });
+  const reader = avroFormat.bodyReader(2, { 1: version(2), 2: version(4), 3: version(4) });
+  const body = Buffer.from([2, 0x00, 0x00, 0x30, 0x0c]); // branch 1 (Money), unscaled 12300
+  const problem = reader.read(1, body);
+  assert.ok(problem instanceof BodyProblem);
+  assert.match(problem.reason, /field total: the writer's fixed decimal\(9,2\) would be read as fixed decimal\(9,4\)/);
+  const { total } = reader.read(3, body) as { total: Record<string, Buffer> };
+  assert.deepEqual({ ...total }, { 'com.acme.Money': Buffer.from([0x00, 0x00, 0x30, 0x0c]) });
+});

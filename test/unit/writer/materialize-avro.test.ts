@@ -97,3 +97,31 @@ test('avro: typed nested columns with field ids and stats; versions resolve to t
   assert.deepEqual([stats[tags.keyId].valueCount, stats[tags.valueId].valueCount, stats[tags.valueId].nullCount], [6, 6, 3], 'map leaves count entries');
   assert.deepEqual([stats[id('label')].valueCount, stats[id('label')].nullCount], [3, 2]);
 });
+
+test('avro: a writer version whose decimal has another scale than the table\'s is a bad record, not a rescaled row', async () => {
+  const dir = tempDir();
+  const text = (s: unknown) => ({ schemaType: 'AVRO' as const, schema: JSON.stringify(s), references: [] });
+  const payment = (scale: number) => ({
+    type: 'record',
+    name: 'Payment',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale } },
+    ],
+  });
+  // Version 1 wrote amounts with 2 decimals, version 2 (the table's reader schema) with 4:
+  // Avro resolves the bytes alike, so 1.23 (unscaled 123) would land as 0.0123.
+  const schema = avroRowSchema(text(payment(4)), { schemaId: 0, columns: systemColumns() }, 0);
+  const [w1, w2] = [payment(2), payment(4)].map((s) => avro.Type.forSchema(s as avro.Schema));
+  const values = [frame(1, w1.toBuffer({ id: 1, amount: dec(123) })), frame(2, w2.toBuffer({ id: 2, amount: dec(12_300) }))];
+  const segment = writeSegment(dir, [{ baseOffset: 0n, records: values.map((value, i) => ({ value, timestamp: 1_700_000_000_000n + BigInt(i) })) }]);
+  const result = await materialize(task(segment, `${dir}/out`, { valueFormat: 'avro', schema, typed: { readerSchemaId: 2, schemas: { 1: text(payment(2)), 2: text(payment(4)) } } }));
+
+  assert.deepEqual(result.badRecords.map((b) => b.offset), [0n]);
+  assert.match(result.badRecords[0].reason, /schema 1 cannot be read as the table's schema 2: field amount: the writer's bytes decimal\(10,2\) would be read as bytes decimal\(10,4\)/);
+  assert.equal(result.rowCount, 1);
+  const rows = await readRows(result.files[0].path);
+  assert.deepEqual(rows.map((r) => r.id), [2n]);
+  const amount = result.files[0].columnStats[schema.columns.find((c) => c.name === 'amount')!.id];
+  assert.deepEqual([amount.min, amount.max], [12_300n, 12_300n], 'only the version-2 value, unscaled at scale 4');
+});
