@@ -7,10 +7,12 @@
  * compatibility check and the table writer refuse such a pair with the issues found here.
  *
  * The rule, per value the reader would read from the writer's value:
- * - both sides carry a logical type: it must be the same one; decimals must have the same
- *   precision and scale (the Avro specification: two decimals "match if their scales and
- *   precisions match"; Avro's Rust implementation checks exactly that), so even a wider
- *   precision of the same scale, which would keep the value, is refused;
+ * - both sides carry a logical type: it must be the same one. Decimals must have the same
+ *   scale, and the reader a precision at least the writer's: the bytes are the unscaled
+ *   value, so only a different scale moves the point, and a wider precision keeps every value
+ *   (Iceberg promotes decimal(P,S) to decimal(P',S) for P' > P the same way). The Avro
+ *   specification is stricter ("match if their scales and precisions match"); refusing a
+ *   widening would turn an older version's records into dead letters for no lost digit;
  * - one side only: accepted, as Avro's Java implementation (and so Confluent's registry) and
  *   its Rust one do. The value is read unchanged; a reader that adds `timestamp-millis` to a
  *   plain `long` states what the numbers already were (the usual way to annotate an
@@ -187,7 +189,7 @@ export function logicalTypeIssues(reader: AvroSchemaJson, writer: AvroSchemaJson
     }
     const rLogical = logicalTypeOf(rJson);
     const wLogical = logicalTypeOf(wJson);
-    if (rLogical !== undefined && wLogical !== undefined && rLogical !== wLogical) {
+    if (rLogical !== undefined && wLogical !== undefined && !readsSameValue(rLogical, wLogical)) {
       const where = path ? `field ${path}` : 'the value';
       issues.push(
         `${where}: the writer's ${underlying(wJson)} ${wLogical} would be read as ${underlying(rJson)} ${rLogical}; ` +
@@ -197,6 +199,16 @@ export function logicalTypeIssues(reader: AvroSchemaJson, writer: AvroSchemaJson
   };
   visit({ type: reader.type, json: reader.json }, { type: writer.type, json: writer.json }, '');
   return issues;
+}
+
+const DECIMAL = /^decimal\((\d+),(\d+)\)$/;
+
+/** Whether a value of logical type `writer` means the same read as `reader` (see the rule above). */
+function readsSameValue(reader: string, writer: string): boolean {
+  if (reader === writer) return true;
+  const r = DECIMAL.exec(reader);
+  const w = DECIMAL.exec(writer);
+  return r !== null && w !== null && r[2] === w[2] && Number(r[1]) >= Number(w[1]);
 }
 
 function underlying(json: unknown): string {
