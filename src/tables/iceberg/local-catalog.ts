@@ -16,6 +16,12 @@
  * marker is written and fsynced under a temporary name first). The current version is the
  * highest marker: readers start at the hint and probe forward. Within a process a per-table
  * mutex serializes commits so they conflict only with other processes.
+ *
+ * Markers are pruned so that a table committed every second does not gather a file per
+ * commit forever: every PRUNE_EVERY versions, markers more than KEEP_MARKERS behind are removed,
+ * except marker 0, which says the directory is a table. A writer whose link lands in a pruned
+ * gap (only possible after stalling for KEEP_MARKERS commits of another process between reading
+ * the current version and linking) sees a hint past its version and backs out as a conflict.
  */
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -72,6 +78,26 @@ async function readIfExists(path: string): Promise<string | null> {
 }
 
 const markerName = (version: number) => `${String(version).padStart(20, '0')}.json`;
+const MARKER_NAME = /^(\d{20})\.json$/;
+const KEEP_MARKERS = 100;
+const PRUNE_EVERY = 100;
+
+/** Versions of the markers in a commits directory, ascending. */
+async function markerVersions(commits: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(commits);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: number[] = [];
+  for (const n of names) {
+    const m = MARKER_NAME.exec(n);
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
 
 export class LocalIcebergCatalog implements WritableIcebergCatalog {
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -181,9 +207,12 @@ export class LocalIcebergCatalog implements WritableIcebergCatalog {
     const hintText = await readIfExists(join(this.tablePath(ns, name), 'metadata', CURRENT_HINT));
     let version = hintText === null ? -1 : (JSON.parse(hintText) as Pointer).version;
     let text: string | null = version >= 0 ? await readIfExists(join(commits, markerName(version))) : null;
-    if (version >= 0 && text === null) {
-      // A hint without its marker: only possible if files were removed by hand. Rescan.
-      version = -1;
+    if (text === null) {
+      // No hint, or one without its marker (files removed by hand): start from the highest
+      // marker listed, as pruning leaves a gap after marker 0.
+      const versions = await markerVersions(commits);
+      version = versions.length > 0 ? versions[versions.length - 1]! : -1;
+      text = version >= 0 ? await readIfExists(join(commits, markerName(version))) : null;
     }
     for (;;) {
       const next = await readIfExists(join(commits, markerName(version + 1)));
@@ -270,12 +299,36 @@ export class LocalIcebergCatalog implements WritableIcebergCatalog {
       }
       throw e;
     }
-    // Committed: version `version` is ours and visible. What follows cannot undo it.
     await rm(tmp, { force: true });
+    if (await this.linkedIntoPrunedGap(metadataDir, version)) {
+      await rm(join(commits, markerName(version)), { force: true });
+      await rm(metadataPath, { force: true });
+      throw new CommitConflictError(`${[...ns, name].join('.')}: version ${version} is long past; another writer is ahead`);
+    }
+    // Committed: version `version` is ours and visible. What follows cannot undo it.
     await fsyncDir(commits);
     await fsyncDir(metadataDir);
     await this.writeHint(metadataDir, pointerText).catch(() => undefined);
+    if (version % PRUNE_EVERY === 0) await this.pruneMarkers(commits, version).catch(() => undefined);
     return { metadataLocation: pointer['metadata-location'], metadataJson: json };
+  }
+
+  /**
+   * Whether the hint is far past `version`: then the link succeeded only because pruning had
+   * removed that marker. Markers within KEEP_MARKERS of the newest are never pruned, so a
+   * pruned gap is at least that far behind; a hint only a version or two ahead is another
+   * writer that built on this very commit in the moment since the link, which must stand.
+   */
+  private async linkedIntoPrunedGap(metadataDir: string, version: number): Promise<boolean> {
+    const hintText = await readIfExists(join(metadataDir, CURRENT_HINT));
+    return hintText !== null && (JSON.parse(hintText) as Pointer).version >= version + KEEP_MARKERS / 2;
+  }
+
+  /** Removes markers more than KEEP_MARKERS behind `version`, keeping marker 0 (the table's existence). */
+  private async pruneMarkers(commits: string, version: number): Promise<void> {
+    for (const v of await markerVersions(commits)) {
+      if (v > 0 && v < version - KEEP_MARKERS) await rm(join(commits, markerName(v)), { force: true });
+    }
   }
 
   /** The hint only speeds up finding the newest marker; a stale or missing one is harmless. */

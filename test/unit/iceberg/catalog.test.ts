@@ -101,3 +101,34 @@ test('two catalog instances (as two processes) on one warehouse: the commit log 
   rmSync(hint);
   assert.equal((await a.loadTable(['ns'], 't'))!.metadataLocation, winner.metadataLocation);
 });
+
+test('commit markers are pruned to the newest ones and marker 0; the table and its current version stay found', async () => {
+  const wh = tmp();
+  const catalog = await LocalIcebergCatalog.open(wh);
+  let t = await catalog.createTable(['ns'], 't', testSchema(), 'none');
+  for (let i = 1n; i <= 250n; i++) t = await catalog.commitTable(['ns'], 't', t.metadataLocation, nextVersion(t.metadataJson, i, t.metadataLocation));
+  const commits = join(wh, 'ns', 't', 'metadata', 'lakegate-commits');
+  const markers = () => readdirSync(commits).filter((f) => f.endsWith('.json')).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+  // Pruned at version 200: markers 1-99 went, 100-250 and 0 stay.
+  assert.deepEqual(markers(), [0, ...Array.from({ length: 151 }, (_, i) => 100 + i)]);
+  assert.deepEqual(await catalog.listTables(['ns']), ['t']);
+  assert.equal(await catalog.namespaceExists(['ns', 't']), false);
+  assert.deepEqual(await catalog.loadTable(['ns'], 't'), t);
+  // Without the hint, readers start from the highest marker, not from 0 across the gap.
+  const hint = join(wh, 'ns', 't', 'metadata', 'lakegate-current.json');
+  const { rmSync, writeFileSync } = await import('node:fs');
+  rmSync(hint);
+  assert.deepEqual(await catalog.loadTable(['ns'], 't'), t);
+  t = await catalog.commitTable(['ns'], 't', t.metadataLocation, nextVersion(t.metadataJson, 251n, t.metadataLocation));
+  assert.match(t.metadataLocation, /\/00251-[0-9a-f-]{36}\.metadata\.json$/);
+  // A link that lands in a pruned gap (here: a hint far ahead of the markers this writer saw)
+  // backs out as a conflict and leaves neither its marker nor its metadata file.
+  writeFileSync(hint, JSON.stringify({ version: 400, 'metadata-location': 'file:///elsewhere.json' }));
+  const files = readdirSync(join(wh, 'ns', 't', 'metadata')).length;
+  await assert.rejects(
+    catalog.commitTable(['ns'], 't', t.metadataLocation, nextVersion(t.metadataJson, 252n, t.metadataLocation)),
+    CommitConflictError,
+  );
+  assert.equal(markers().at(-1), 251);
+  assert.equal(readdirSync(join(wh, 'ns', 't', 'metadata')).length, files);
+});
