@@ -26,10 +26,29 @@ export interface HttpDeps {
   schemaRegistry?: SchemaRegistry;
   /** Defaults to the process logger (src/logger.ts) with component=http. */
   logger?: FastifyBaseLogger;
+  /** Defaults to DEFAULT_HTTP_TIMEOUTS; tests shorten them. */
+  timeouts?: HttpTimeouts;
 }
 
+/**
+ * fastify turns Node's request timeout off; without these a client that sends its headers
+ * and then part of a body, slowly or not at all, holds its connection and its buffers forever
+ * (the header timeout, 60 s, only covers the headers).
+ */
+export interface HttpTimeouts {
+  /** A connection with no bytes either way for this long is closed (Node's socket timeout). */
+  idleMs: number;
+  /** A request must arrive whole within this long (408 otherwise). */
+  requestMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { idleMs: 120_000, requestMs: 300_000 };
+
 export function buildHttpApp(deps: HttpDeps): FastifyInstance {
+  const timeouts = deps.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const app = Fastify({
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
     loggerInstance: deps.logger ?? processLogger.child({ component: 'http' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: {

@@ -130,3 +130,28 @@ test('unknown routes and failing sources answer JSON problems', async () => {
   assert.equal(res.statusCode, 404);
   await app.close();
 });
+
+test('a connection that stops sending in the middle of a request body is closed after the idle timeout', async () => {
+  const { connect } = await import('node:net');
+  const { startHttp } = await import('../../../src/http/app.js');
+  const app = buildHttpApp({ catalog: new FakeCatalog(), admin: { tables: () => statuses }, logger: silent, timeouts: { idleMs: 300, requestMs: 60_000 } });
+  const port = await startHttp(app, '127.0.0.1', 0);
+  const socket = connect({ host: '127.0.0.1', port });
+  try {
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const started = Date.now();
+    socket.write('POST /subjects/x/versions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sch');
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the server kept the stalled connection open for 5 s')), 5000);
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(Date.now() - started);
+      });
+    });
+    assert.ok(closedAfter >= 250, `closed after ${closedAfter} ms, before the idle timeout`);
+  } finally {
+    socket.destroy();
+    await app.close();
+  }
+});
