@@ -7,6 +7,7 @@
 import avro from 'avsc';
 import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { avroParseOptions } from '../schema-registry/avro-long.js';
+import { withOwnKeyMaps } from './avro-maps.js';
 import type { AvroSchemaText } from './avro-schema.js';
 import { describeError } from './errors.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
@@ -19,7 +20,8 @@ function imageOf(text: SchemaText): AvroSchemaText {
 
 /** avsc type of a schema text; references are parsed first into the same registry. */
 function parseAvro(text: AvroSchemaText): avro.Type {
-  const options = { ...avroParseOptions(), wrapUnions: true } as const;
+  // withOwnKeyMaps: a map key "__proto__" is an entry like any other (avro-maps.ts).
+  const options = withOwnKeyMaps({ ...avroParseOptions(), wrapUnions: true } as const);
   for (const reference of text.references) avro.Type.forSchema(JSON.parse(reference) as avro.Schema, options);
   return avro.Type.forSchema(JSON.parse(text.schema) as avro.Schema, options);
 }
