@@ -113,7 +113,8 @@ function checkNode(node: AvroNode, type: ColumnType, v: unknown, path: string): 
     }
     case 'map': {
       const value = (type as Extract<ColumnType, { kind: 'map' }>).value;
-      for (const key in v as object) checkValue(node.values, value, (v as Record<string, unknown>)[key], `${path}{}`);
+      // Own keys only: an inherited property is never an entry (own-property.ts).
+      for (const key of Object.keys(v as object)) checkValue(node.values, value, (v as Record<string, unknown>)[key], `${path}{}`);
       return;
     }
   }
@@ -373,7 +374,8 @@ class MapWriter extends NestedWriter {
   }
   push(v: unknown) {
     const map = v as Record<string, unknown>;
-    for (const key in map) {
+    // Own keys only, as in checkNode.
+    for (const key of Object.keys(map)) {
       this.children[0].push(key);
       pushSlot(this.children[1], this.slot, map[key]);
       this.count++;

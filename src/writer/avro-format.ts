@@ -10,6 +10,7 @@ import avro from 'avsc';
 import { MAX_AVRO_VALUE_BYTES, zeroWidthItems } from '../schema-registry/avro-item-width.js';
 import { avroParseOptions } from '../schema-registry/avro-long.js';
 import { type AvroSchemaJson, collectNamedTypes, logicalTypeIssues } from '../schema-registry/avro-logical-types.js';
+import { withOwnKeyMaps } from './avro-maps.js';
 import type { AvroSchemaText } from './avro-schema.js';
 import { describeError } from './errors.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
@@ -22,7 +23,8 @@ function imageOf(text: SchemaText): AvroSchemaText {
 
 /** avsc type of a schema text, with its JSON; references are parsed first into the same registry. */
 function parseAvro(text: AvroSchemaText): AvroSchemaJson {
-  const options = { ...avroParseOptions(), wrapUnions: true } as const;
+  // withOwnKeyMaps: a map key "__proto__" is an entry like any other (avro-maps.ts).
+  const options = withOwnKeyMaps({ ...avroParseOptions(), wrapUnions: true } as const);
   const named = new Map<string, Record<string, unknown>>();
   const parse = (schema: string) => {
     const json: unknown = JSON.parse(schema);

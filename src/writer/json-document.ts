@@ -6,6 +6,7 @@
  * its first place and its last value, like JSON.parse), and nesting is bounded. Grammar:
  * RFC 8259, exactly what JSON.parse accepts.
  */
+import { setOwn } from './own-property.js';
 
 export class JsonNumber {
   constructor(readonly text: string) {}
@@ -146,12 +147,6 @@ class Parser {
       throw this.fail('invalid escape in the string');
     }
   }
-}
-
-/** Own property even for "__proto__", which a plain assignment would take as the prototype. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 /** Document key order of the objects plainObjects made (JS puts keys like "1" first). */

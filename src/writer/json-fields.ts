@@ -2,7 +2,14 @@
  * Typed columns from top-level JSON properties. Conversions are strict: a value of the wrong
  * JSON type, a fractional number for an integer column or an unparsable timestamp is a
  * FieldError, which makes the whole record bad rather than quietly writing a null.
+ *
+ * Numbers follow the writer's JSON Schema path (json-schema-format.ts): `int` and `long` take
+ * a number that is an integer by its digits (1.0 and 1e3 are; 1.0000000000000001 and 1e-400
+ * are not, although they parse to the doubles 1 and 0), and `double` refuses a number beyond
+ * double range (1e400, which parses to Infinity). A `long` must also be within +-2^53, where
+ * the double it is read through is still exact.
  */
+import { isIntegerNumber } from './json-scan.js';
 import { epochMillisToMicros, parseIsoDate, parseIsoTimestampMicros } from './temporal.js';
 import type { JsonColumnSpec } from './task.js';
 
@@ -26,8 +33,22 @@ function mismatch(spec: JsonColumnSpec, expected: string, raw: unknown): FieldEr
   return new FieldError(`field "${spec.path}" (column ${spec.name}, ${spec.type}): expected ${expected}, got ${jsonTypeOf(raw)} ${shown}`);
 }
 
-/** Converts one property value (undefined when absent); null and absent both become null. */
-export function convertJsonField(spec: JsonColumnSpec, raw: unknown): JsonScalar | FieldError {
+/** A number's JSON text for a reason (error path only: it allocates). */
+function numberText(source: Uint8Array, start: number, end: number): string {
+  const text = Buffer.from(source.buffer, source.byteOffset + start, end - start).toString('latin1');
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/** A number that does not fit, shown as written: its double may have rounded the problem away. */
+function numberMismatch(spec: JsonColumnSpec, expected: string, source: Uint8Array, start: number, end: number): FieldError {
+  return new FieldError(`field "${spec.path}" (column ${spec.name}, ${spec.type}): expected ${expected}, got number ${numberText(source, start, end)}`);
+}
+
+/**
+ * Converts one property value (undefined when absent); null and absent both become null.
+ * source[start, end) is the value's JSON text, which a number is judged on (see above).
+ */
+export function convertJsonField(spec: JsonColumnSpec, raw: unknown, source: Uint8Array, start: number, end: number): JsonScalar | FieldError {
   if (raw === undefined || raw === null) return null;
   switch (spec.type) {
     case 'string':
@@ -35,18 +56,19 @@ export function convertJsonField(spec: JsonColumnSpec, raw: unknown): JsonScalar
     case 'boolean':
       return typeof raw === 'boolean' ? raw : mismatch(spec, 'true or false', raw);
     case 'double':
-      return typeof raw === 'number' ? raw : mismatch(spec, 'a number', raw);
+      if (typeof raw !== 'number') return mismatch(spec, 'a number', raw);
+      return Number.isFinite(raw) ? raw : numberMismatch(spec, 'a number within double range', source, start, end);
     case 'int':
-      return typeof raw === 'number' && Number.isInteger(raw) && raw >= INT32_MIN && raw <= INT32_MAX
-        ? raw
-        : mismatch(spec, 'a 32-bit integer', raw);
+      if (typeof raw !== 'number') return mismatch(spec, 'a 32-bit integer', raw);
+      // An integer text within int32 range parses to exactly its value.
+      if (isIntegerNumber(source, start, end) && raw >= INT32_MIN && raw <= INT32_MAX) return raw;
+      return numberMismatch(spec, 'a 32-bit integer', source, start, end);
     case 'long':
-      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return BigInt(raw);
-      if (typeof raw === 'number' && Number.isInteger(raw)) {
-        // JSON.parse has already rounded it: writing it would store a different number.
-        return new FieldError(`field "${spec.path}" (column ${spec.name}, long): ${raw} is beyond +-2^53 and cannot be read exactly from JSON`);
-      }
-      return mismatch(spec, 'an integer', raw);
+      if (typeof raw !== 'number') return mismatch(spec, 'an integer', raw);
+      if (!isIntegerNumber(source, start, end)) return numberMismatch(spec, 'an integer', source, start, end);
+      if (Number.isSafeInteger(raw)) return BigInt(raw);
+      // The double has rounded it (or overflowed): writing it would store a different number.
+      return new FieldError(`field "${spec.path}" (column ${spec.name}, long): ${numberText(source, start, end)} is beyond +-2^53 and cannot be read exactly from JSON`);
     case 'timestamptz': {
       const micros =
         typeof raw === 'string' ? parseIsoTimestampMicros(raw) : typeof raw === 'number' ? epochMillisToMicros(raw) : undefined;

@@ -254,6 +254,53 @@ function skipNumber(b: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+/** Exponents are clamped here: past it only the sign matters, and it keeps the sums exact. */
+const EXPONENT_CLAMP = 2 ** 32;
+
+/**
+ * Whether the JSON number text at [start, end) (one the scanner accepted) is an integer, the
+ * way JSON Schema defines "integer": a zero fractional part, so 1.0, 1e3 and 1.5e1 are
+ * integers. Judged on the decimal digits, not on the double the text parses to, which can
+ * round a fraction away: 1.0000000000000001 parses as 1 and 1e-400 as 0, and neither is an
+ * integer. (ajv, which the project uses for produce-time validation, tests the parsed double
+ * and so would take both; the writer's JSON Schema path, exactInteger in json-document.ts,
+ * reads digits like this.) Allocation-free: it runs per value of an integer column.
+ */
+export function isIntegerNumber(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (b[i] === MINUS) i++;
+  let fractionDigits = 0;
+  /** Zeros ending the digit string (integer and fraction digits together). */
+  let trailingZeros = 0;
+  let allZero = true;
+  let inFraction = false;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c === DOT) {
+      inFraction = true;
+      continue;
+    }
+    if (!isDigit(c)) break; // the exponent's e or E
+    if (inFraction) fractionDigits++;
+    if (c === ZERO) trailingZeros++;
+    else {
+      trailingZeros = 0;
+      allZero = false;
+    }
+  }
+  if (allZero) return true; // zero, however it is written
+  let exponent = 0;
+  let negativeExponent = false;
+  if (i < end) {
+    i++;
+    if (b[i] === MINUS || b[i] === PLUS) negativeExponent = b[i++] === MINUS;
+    for (; i < end; i++) exponent = Math.min(exponent * 10 + (b[i] - ZERO), EXPONENT_CLAMP);
+  }
+  // Digits D with the point fractionDigits from the right, times 10^exponent: an integer iff
+  // the exponent covers the fraction digits that are not trailing zeros.
+  return (negativeExponent ? -exponent : exponent) >= fractionDigits - trailingZeros;
+}
+
 /**
  * The JS value JSON.parse would give for a property, from its bytes. Objects and arrays stand
  * in as empty ones: a typed column only reports their type.

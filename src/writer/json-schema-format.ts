@@ -9,8 +9,9 @@
  * date and time); fraction digits past microseconds (at most nine in all) are truncated.
  */
 import { MAX_AVRO_VALUE_BYTES } from '../schema-registry/avro-item-width.js';
-import { JsonNumber, JsonSyntaxError, exactInteger, jsonText, parseJsonDocument, setOwn, type JsonValue } from './json-document.js';
+import { JsonNumber, JsonSyntaxError, exactInteger, jsonText, parseJsonDocument, type JsonValue } from './json-document.js';
 import { branchName, jsonSchemaImage, jsonSchemaShape, type JsonShape, type JsonSlot } from './json-schema-image.js';
+import { setOwn } from './own-property.js';
 import { parseIsoDate, parseIsoTimestampMicros } from './temporal.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
 

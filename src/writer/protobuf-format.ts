@@ -38,6 +38,7 @@ import { protobufHandler } from '../schema-registry/protobuf.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
 import { AvroMappingError, type AvroSchemaText } from './avro-schema.js';
 import { describeError } from './errors.js';
+import { setOwn } from './own-property.js';
 import { BodyProblem, type FramedBodyReader, type SchemaText, type TypedFormat } from './typed-format.js';
 
 /** Decoding allocates a JS value per item, as Avro's does: the same bound on value size. */
@@ -385,7 +386,8 @@ class ConverterBuilder {
         const raw = (own(msg) ?? {}) as Record<string, unknown>;
         const out: Record<string, unknown> = {};
         // A message value absent from its entry is protobufjs' null: the empty message.
-        for (const key of Object.keys(raw)) out[keyOf(key)] = value(raw[key] ?? undefined);
+        // protobufjs keeps a key "__proto__" as an own property; setOwn keeps it one here.
+        for (const key of Object.keys(raw)) setOwn(out, keyOf(key), value(raw[key] ?? undefined));
         return { map: out };
       };
     }

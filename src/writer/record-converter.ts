@@ -77,8 +77,10 @@ export class RecordConverter {
     for (let i = 0; i < this.specs.length; i++) {
       const spec = this.specs[i];
       const kind = scanner.kinds[i] as JsonKind;
-      const raw = kind === JsonKind.Absent ? undefined : jsonScalarAt(value, kind, scanner.starts[i], scanner.ends[i]);
-      const converted = convertJsonField(spec, raw);
+      const start = scanner.starts[i];
+      const end = scanner.ends[i];
+      const raw = kind === JsonKind.Absent ? undefined : jsonScalarAt(value, kind, start, end);
+      const converted = convertJsonField(spec, raw, value, start, end);
       if (converted instanceof FieldError) return converted.reason;
       if (converted === null && this.required[i]) return `field "${spec.path}" (column ${spec.name}) is required but ${raw === null ? 'null' : 'missing'}`;
       this.json[i] = converted;

@@ -11,6 +11,7 @@ import { readManifest } from '../../src/tables/iceberg/manifest.js';
 import { readManifestList } from '../../src/tables/iceberg/manifest-list.js';
 import { parseMetadata, type TableMetadata } from '../../src/tables/iceberg/metadata.js';
 import { locationToPath } from '../../src/tables/iceberg/io.js';
+import { setOwn } from '../../src/writer/own-property.js';
 import type { PartitionValue } from '../../src/writer/task.js';
 
 export interface TableRow {
@@ -83,7 +84,8 @@ export function plainValue(v: unknown, type?: DataType): unknown {
   if (type && DataType.isMap(type)) {
     const out: Record<string, unknown> = {};
     const valueType = type.children[0].type.children[1].type;
-    for (const [k, e] of v as Iterable<[string, unknown]>) out[k] = plainValue(e, valueType);
+    // setOwn: a key "__proto__" must stay an entry (src/writer/own-property.ts).
+    for (const [k, e] of v as Iterable<[string, unknown]>) setOwn(out, k, plainValue(e, valueType));
     return out;
   }
   if (type && DataType.isStruct(type)) {

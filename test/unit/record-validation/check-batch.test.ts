@@ -202,3 +202,25 @@ test('Avro longs past 2^53 are valid, as a plain long and under a logical type',
   const verdict = check(batchOf([framed(9, payload)]), { subjectIds: [9], decoders: new Map([[9, buildValueDecoder(resolved('AVRO', schema))]]) });
   assert.deepEqual(verdict, { kind: 'checked', badRecords: [] });
 });
+
+test('a map key __proto__ is checked like any other key: its value is valid or the record is refused', () => {
+  const avroBag = { type: 'record', name: 'Bag', fields: [{ name: 'm', type: { type: 'map', values: { type: 'record', name: 'Part', fields: [{ name: 'n', type: 'int' }] } } }] };
+  const protoBag = 'syntax = "proto3"; package k; message Bag { map<string, Part> m = 1; } message Part { int32 n = 1; }';
+  const jsonBag = { type: 'object', properties: { m: { type: 'object', additionalProperties: { type: 'integer' } } } };
+  const ownKeys = (entries: Array<[string, unknown]>) => Object.assign(Object.create(null) as object, Object.fromEntries(entries));
+  const bagType = protobuf.parse(protoBag).root.lookupType('k.Bag');
+  const values = [
+    framed(4, avro.Type.forSchema(avroBag as avro.Schema).toBuffer({ m: ownKeys([['__proto__', { n: 1 }]]) })),
+    framed(5, Buffer.from(bagType.encode(bagType.fromObject({ m: ownKeys([['__proto__', { n: 1 }]]) })).finish()), [0]),
+    framed(6, Buffer.from('{"m":{"__proto__":1,"constructor":2}}')),
+    framed(6, Buffer.from('{"m":{"__proto__":"one"}}')), // not an integer, under the key that could hide it
+  ];
+  const bagDecoders = new Map([
+    [4, buildValueDecoder(resolved('AVRO', avroBag))],
+    [5, buildValueDecoder(resolved('PROTOBUF', protoBag))],
+    [6, buildValueDecoder(resolved('JSON', jsonBag))],
+  ]);
+  const verdict = check(batchOf(values), { subjectIds: [4, 5, 6], decoders: bagDecoders });
+  assert.deepEqual(badIndexes(verdict), [3]);
+  if (verdict.kind === 'checked') assert.match(verdict.badRecords[0].message, /__proto__.* must be integer/);
+});

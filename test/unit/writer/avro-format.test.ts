@@ -80,3 +80,27 @@ test('a fixed decimal defined in a reference is compared by the name both versio
   const { total } = reader.read(3, body) as { total: Record<string, Buffer> };
   assert.deepEqual({ ...total }, { 'com.acme.Money': Buffer.from([0x00, 0x00, 0x30, 0x0c]) });
 });
+
+/** An Avro string: its UTF-8 length as a long, then the bytes. */
+const avroString = (s: string) => [...avroLong(BigInt(Buffer.byteLength(s))), ...Buffer.from(s)];
+
+test('map keys __proto__, toString and constructor are own entries, also resolved from another version and in sized blocks', () => {
+  const v1 = { type: 'record', name: 'M', fields: [{ name: 'm', type: { type: 'map', values: 'int' } }] };
+  const v2 = { type: 'record', name: 'M', fields: [{ name: 'm', type: ['null', { type: 'map', values: 'long' }] }] };
+  const reader = avroFormat.bodyReader(2, { 1: text(v1), 2: text(v2) });
+  // Java writers may send a block as a negative count followed by the block's byte size.
+  const firstBlock = [...avroString('__proto__'), ...avroLong(1n), ...avroString('toString'), ...avroLong(2n)];
+  const body = Buffer.from([
+    ...avroLong(-2n),
+    ...avroLong(BigInt(firstBlock.length)),
+    ...firstBlock,
+    ...avroLong(1n),
+    ...avroString('constructor'),
+    ...avroLong(3n),
+    0,
+  ]);
+  const value = reader.read(1, body) as { m: { map: Record<string, unknown> } };
+  const map = value.m.map;
+  assert.deepEqual(Object.entries(map), [['__proto__', 1n], ['toString', 2n], ['constructor', 3n]]);
+  assert.equal(Object.getPrototypeOf(map), Object.prototype, 'the key did not become the prototype');
+});

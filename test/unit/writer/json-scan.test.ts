@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
-import { JsonKind, JsonScanner, jsonScalarAt } from '../../../src/writer/json-scan.js';
+import { exactInteger, JsonNumber } from '../../../src/writer/json-document.js';
+import { isIntegerNumber, JsonKind, JsonScanner, jsonScalarAt } from '../../../src/writer/json-scan.js';
 import { prng } from './support.js';
 
 function parses(text: Buffer): boolean {
@@ -117,4 +118,24 @@ test('a duplicate key resolves to its last value, as in JSON.parse', () => {
   assert.equal(scanner.scan(bytes), true);
   assert.equal(scanner.kinds[0], JsonKind.String);
   assert.equal(bytes.toString('utf8', scanner.starts[0], scanner.ends[0]), '"three"');
+});
+
+test('isIntegerNumber reads integrality from the digits, as exactInteger does, never from the double', () => {
+  const rand = prng(13);
+  const samples = ['0', '-0', '0.000', '0e-999999999999', '1', '1.0', '1e3', '1.5e1', '100e-2', '100e-3', '12e-1', '1.0000000000000001', '1e-400', '1e400', '5e+0', '-2.50E1', '7E-0', '1e999999999999999999'];
+  const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(rand() * 10))).join('');
+  for (let n = 0; n < 20_000; n++) {
+    // Trailing zeros and small exponents are where integers and fractions meet.
+    const whole = rand() < 0.2 ? '0' : `${1 + Math.floor(rand() * 9)}${digits(Math.floor(rand() * 4))}${'0'.repeat(Math.floor(rand() * 3))}`;
+    const fraction = rand() < 0.5 ? '' : `.${digits(Math.floor(rand() * 3))}${rand() < 0.5 ? '1' : '0'}${'0'.repeat(Math.floor(rand() * 3))}`;
+    const exponent = rand() < 0.4 ? '' : `${rand() < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(rand() * 3)]}${Math.floor(rand() * 8)}`;
+    samples.push(`${rand() < 0.3 ? '-' : ''}${whole}${fraction}${exponent}`);
+  }
+  const scanner = new JsonScanner(['n']);
+  for (const text of samples) {
+    const bytes = Buffer.from(`{"n":${text}}`);
+    assert.equal(scanner.scan(bytes), true, text);
+    assert.equal(scanner.kinds[0], JsonKind.Number, text);
+    assert.equal(isIntegerNumber(bytes, scanner.starts[0], scanner.ends[0]), exactInteger(new JsonNumber(text)) !== 'fraction', text);
+  }
 });

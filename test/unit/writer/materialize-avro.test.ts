@@ -12,6 +12,7 @@ import avro from 'avsc';
 import { avroRowSchema } from '../../../src/tables/typed-value-schemas.js';
 import { materialize } from '../../../src/writer/materialize.js';
 import { systemColumns } from '../../../src/writer/schema.js';
+import { readPlainRows } from '../../support/iceberg-table-reader.js';
 import { fieldIds, readRows, task, tempDir, writeSegment } from './support.js';
 
 const v1 = {
@@ -124,4 +125,48 @@ test('avro: a writer version whose decimal has another scale than the table\'s i
   assert.deepEqual(rows.map((r) => r.id), [2n]);
   const amount = result.files[0].columnStats[schema.columns.find((c) => c.name === 'amount')!.id];
   assert.deepEqual([amount.min, amount.max], [12_300n, 12_300n], 'only the version-2 value, unscaled at scale 4');
+});
+
+/** A map as avsc writes it from its own keys: a null prototype lets "__proto__" be one. */
+function mapOf(entries: Array<[string, unknown]>): Record<string, unknown> {
+  const map = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of entries) map[key] = value;
+  return map;
+}
+
+test('avro: map keys __proto__, constructor and toString are ordinary entries, and nothing inherited is one', async () => {
+  const dir = tempDir();
+  const bag = {
+    type: 'record',
+    name: 'Bag',
+    fields: [
+      { name: 'counts', type: { type: 'map', values: 'int' } },
+      { name: 'parts', type: { type: 'map', values: { type: 'record', name: 'Part', fields: [{ name: 'n', type: 'int' }] } } },
+    ],
+  };
+  const type = avro.Type.forSchema(bag as avro.Schema);
+  const values = [
+    { counts: mapOf([['__proto__', 1], ['constructor', 2], ['toString', 3], ['plain', 4]]), parts: mapOf([['x', { n: 6 }]]) },
+    // A record value under "__proto__": avsc's own read made it the map's prototype, whose
+    // field n and record methods (clone, toBuffer, ...) for...in then took as entries.
+    { counts: mapOf([]), parts: mapOf([['__proto__', { n: 5 }], ['y', { n: 7 }]]) },
+  ];
+  const encoded = values.map((v) => type.toBuffer(v));
+  // The bytes are plain Avro: block of 4 entries, the first key the 9 bytes "__proto__".
+  assert.equal(encoded[0].subarray(0, 11).toString('hex'), `08${'12'}${Buffer.from('__proto__').toString('hex')}`);
+  const text = { schemaType: 'AVRO' as const, schema: JSON.stringify(bag), references: [] };
+  const schema = avroRowSchema(text, { schemaId: 0, columns: systemColumns() }, 0);
+  const segment = writeSegment(dir, [{ baseOffset: 0n, records: encoded.map((body) => ({ value: frame(1, body), timestamp: 1_700_000_000_000n })) }]);
+  const result = await materialize(task(segment, `${dir}/out`, { valueFormat: 'avro', schema, typed: { readerSchemaId: 1, schemas: { 1: text } } }));
+  assert.deepEqual(result.badRecords, []);
+  const rows = await readPlainRows(result.files[0].path);
+  const entries = (m: unknown) => Object.entries(m as object);
+  assert.deepEqual(rows.map((r) => entries(r.counts)), [
+    [['__proto__', 1], ['constructor', 2], ['toString', 3], ['plain', 4]],
+    [],
+  ]);
+  assert.deepEqual(rows.map((r) => entries(r.parts)), [
+    [['x', { n: 6 }]],
+    [['__proto__', { n: 5 }], ['y', { n: 7 }]],
+  ]);
 });

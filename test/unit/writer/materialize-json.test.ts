@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompressionCodec } from '../../../src/protocol/records/compression/index.js';
 import { materialize } from '../../../src/writer/materialize.js';
+import { jsonSchemaFormat } from '../../../src/writer/json-schema-format.js';
+import { BodyProblem } from '../../../src/writer/typed-format.js';
 import type { JsonColumnSpec } from '../../../src/writer/task.js';
 import { footer, fieldIds, jsonSchema, readRows, task, tempDir, writeSegment } from './support.js';
 
@@ -140,4 +142,70 @@ test('json: bounds of a double column with both zeros are -0.0 and 0.0, in eithe
     assert.ok(Object.is(s.min, -0), `${first}, ${second}: min is -0.0 (${String(s.min)})`);
     assert.ok(Object.is(s.max, 0), `${first}, ${second}: max is 0.0`);
   }
+});
+
+/** Each record's verdict: its row's value of `column`, or its bad-record reason. */
+async function verdicts(specs: JsonColumnSpec[], texts: string[], column: string): Promise<unknown[]> {
+  const dir = tempDir();
+  const segment = writeSegment(dir, [{ baseOffset: 0n, records: texts.map((text) => ({ value: Buffer.from(text), timestamp: T })) }]);
+  const result = await materialize(task(segment, dir, { valueFormat: 'json', jsonColumns: specs, schema: jsonSchema(specs), partitionBy: 'none' }));
+  const reasons = new Map(result.badRecords.map((r) => [Number(r.offset), r.reason]));
+  const rows = result.files.length === 0 ? [] : await readRows(result.files[0].path);
+  const values = new Map(rows.map((r) => [Number(r._kafka_offset), r[column]]));
+  return texts.map((_, i) => reasons.get(i) ?? values.get(i));
+}
+
+test('json: integer columns take integers by their digits (1.0, 1e3), not fractions a double rounds away; double refuses 1e400', async () => {
+  const numbers: JsonColumnSpec[] = [
+    { fieldId: 10, name: 'id', path: 'id', type: 'long' },
+    { fieldId: 11, name: 'qty', path: 'qty', type: 'int' },
+    { fieldId: 12, name: 'price', path: 'price', type: 'double' },
+  ];
+  const cases: Array<[string, string, unknown]> = [
+    ['id', '1.0', 1n],
+    ['id', '1e3', 1000n],
+    ['id', '1.5e1', 15n],
+    ['id', '100e-2', 1n],
+    ['id', '-9007199254740991.000', -9007199254740991n],
+    ['id', '0e-400', 0n],
+    ['id', '1.0000000000000001', 'field "id" (column id, long): expected an integer, got number 1.0000000000000001'],
+    ['id', '1e-400', 'field "id" (column id, long): expected an integer, got number 1e-400'],
+    ['id', '12e-1', 'field "id" (column id, long): expected an integer, got number 12e-1'],
+    ['id', '1e400', 'field "id" (column id, long): 1e400 is beyond +-2^53 and cannot be read exactly from JSON'],
+    ['qty', '2147483647.0', 2147483647],
+    ['qty', '-2.147483648E9', -2147483648],
+    ['qty', '1.0000000000000001', 'field "qty" (column qty, int): expected a 32-bit integer, got number 1.0000000000000001'],
+    ['qty', '1e-400', 'field "qty" (column qty, int): expected a 32-bit integer, got number 1e-400'],
+    ['qty', '2147483648', 'field "qty" (column qty, int): expected a 32-bit integer, got number 2147483648'],
+    ['price', '1e-400', 0],
+    ['price', '1.7976931348623157e308', 1.7976931348623157e308],
+    ['price', '1e400', 'field "price" (column price, double): expected a number within double range, got number 1e400'],
+    ['price', '-1e400', 'field "price" (column price, double): expected a number within double range, got number -1e400'],
+  ];
+  for (const column of ['id', 'qty', 'price']) {
+    const mine = cases.filter(([c]) => c === column);
+    const got = await verdicts(numbers, mine.map(([c, text]) => `{"${c}":${text}}`), column);
+    assert.deepEqual(got, mine.map(([, , expected]) => expected), column);
+  }
+});
+
+test('json: long and double columns judge numbers as the JSON Schema path does for integer and number', async () => {
+  const texts = [
+    '0', '-0', '1', '1.0', '1e3', '1E+3', '1.5e1', '100e-2', '-0.0e5', '0e-400', '9007199254740991', '9007199254740991.000',
+    '1.0000000000000001', '1e-400', '12e-1', '0.5', '-1.25', '100e-3', '1e400', '-1e400', '1.7976931348623157e308',
+    '1.7976931348623159e308', '4.9e-324', '2e-324',
+  ];
+  const schema = { type: 'object', properties: { l: { type: 'integer' }, d: { type: 'number' } } };
+  const reader = jsonSchemaFormat.bodyReader(1, { 1: { schemaType: 'JSON', schema: JSON.stringify(schema), references: [] } });
+  const jsonSchemaTakes = (property: string, text: string) => !(reader.read(1, Buffer.from(`{"${property}":${text}}`)) instanceof BodyProblem);
+  const taken: Record<string, string[]> = {};
+  for (const [property, type] of [['l', 'long'], ['d', 'double']] as const) {
+    const specs: JsonColumnSpec[] = [{ fieldId: 10, name: property, path: property, type }];
+    const got = await verdicts(specs, texts.map((text) => `{"${property}":${text}}`), property);
+    taken[type] = texts.filter((_, i) => typeof got[i] !== 'string'); // a reason is a string
+    assert.deepEqual(taken[type], texts.filter((text) => jsonSchemaTakes(property, text)), type);
+  }
+  // What both paths agree on, spelled out:
+  assert.deepEqual(taken.long, ['0', '-0', '1', '1.0', '1e3', '1E+3', '1.5e1', '100e-2', '-0.0e5', '0e-400', '9007199254740991', '9007199254740991.000']);
+  assert.deepEqual(taken.double, texts.filter((t) => !['1e400', '-1e400', '1.7976931348623159e308'].includes(t)));
 });
