@@ -2,7 +2,7 @@
  * One client connection: cuts the byte stream into frames (FrameReader, sizes checked against
  * socket.request.max.bytes from the 4-byte prefix before the body is buffered), dispatches
  * each in arrival order, and writes responses strictly in request order even when later
- * requests finish first (pipelining).
+ * requests finish first (pipelining). Closed after connections.max.idle.ms without traffic.
  */
 import type { Socket } from 'node:net';
 import { logger } from '../logger.js';
@@ -62,6 +62,12 @@ export class Connection {
     });
     socket.on('error', (err) => logger.debug({ peer: this.peer, err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+    const idleMs = broker.config.connectionsMaxIdleMs;
+    if (idleMs > 0) {
+      // Node restarts the timer on every read and write of the socket.
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => this.onIdle(idleMs));
+    }
   }
 
   /** The socket the connection reads and writes (not the one the server accepted). */
@@ -160,12 +166,38 @@ export class Connection {
     this.updateFlow();
   }
 
-  close(): void {
+  /**
+   * Nothing came in or went out for connections.max.idle.ms, as Kafka's idle expiry counts
+   * it. A client that stopped halfway through a frame held that part of the request budget
+   * until it disconnected; one that stopped reading its answers held their bytes. A silence
+   * the server causes is not the client's: while a request is being answered, or reading is
+   * paused because the shared budget is spent, the timer starts over (it does not repeat).
+   */
+  private onIdle(idleMs: number): void {
+    if (this.closed) return;
+    const pausedByBudget = this.budget.exhausted && this.reader.frameInProgress === 0;
+    if (this.slots.length > 0 || pausedByBudget) {
+      this.socket.setTimeout(idleMs);
+      return;
+    }
+    logger.debug({ peer: this.peer, idleMs, partialFrameBytes: this.reader.buffered }, 'connection idle; closing');
+    this.close({ flush: false });
+  }
+
+  /**
+   * Reads nothing more and gives the partial frame's budget back. `flush` sends the responses
+   * already written before the FIN; an idle connection's peer may not be reading at all, and
+   * waiting for it to take them would keep the socket open.
+   */
+  close({ flush }: { flush: boolean } = { flush: true }): void {
     if (this.closed) return;
     this.closed = true;
     this.reader.stop();
     this.countPartial();
-    // end() flushes responses already written before the FIN.
+    if (!flush) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.end();
     this.socket.destroySoon();
   }
