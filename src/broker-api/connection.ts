@@ -96,7 +96,8 @@ export class Connection {
   }
 
   private onBytes(bytes: Buffer): void {
-    if (this.closed) return;
+    // A read already under way when a close was decided: nothing behind the close is run.
+    if (this.closed || this.closing) return;
     this.reader.push(bytes);
     this.countPartial();
     this.updateFlow();
@@ -128,23 +129,38 @@ export class Connection {
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => this.complete(slot, r),
+        (r) => this.settle(slot, r),
         (err) => {
           logger.error({ peer: this.peer, err }, 'request failed');
-          this.complete(slot, CLOSE_CONNECTION);
+          this.settle(slot, CLOSE_CONNECTION);
         },
       );
     } else {
-      if (result === CLOSE_CONNECTION) {
-        // Kafka reads nothing after a request it closes the connection for. Frames already
-        // received behind it are not run either: they would never be answered, and a
-        // producer's retry of them would append them twice.
-        this.closing = true;
-        this.socket.pause();
-      }
-      this.complete(slot, result);
+      this.settle(slot, result);
     }
     return !this.closed && !this.closing;
+  }
+
+  /** A request has its result; one that closes the connection stops reading at once. */
+  private settle(slot: Slot, result: DispatchResult): void {
+    if (result === CLOSE_CONNECTION) this.stopReading();
+    this.complete(slot, result);
+  }
+
+  /**
+   * Kafka reads nothing after a request it closes the connection for. Frames received behind
+   * it are not run either, whether the close was decided at once or later (an acks=0 produce
+   * whose append fails, a handler that throws): they would never be answered, and a
+   * producer's retry of them would append them twice. The connection closes once the requests
+   * before the closing one are answered; the frame being received is dropped now, and its
+   * bytes go back to the budget.
+   */
+  private stopReading(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.pause();
+    this.reader.stop();
+    this.countPartial();
   }
 
   private complete(slot: Slot, result: DispatchResult): void {
