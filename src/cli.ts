@@ -37,6 +37,7 @@ const SERVE_FLAGS = [
   'num-partitions',
   'socket-request-max-bytes',
   'queued-max-request-bytes',
+  'connections-max-idle-ms',
   'fsync',
   'fsync-interval-ms',
   'warehouse-dir',

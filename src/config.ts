@@ -22,6 +22,8 @@ export interface LakegateConfig {
   socketRequestMaxBytes: number;
   /** Bytes of requests buffered or in flight across all connections before reads pause. */
   queuedMaxRequestBytes: number;
+  /** A Kafka connection with no traffic for this long is closed; -1: never. */
+  connectionsMaxIdleMs: number;
   /** Broker-level defaults for topic configs (Kafka's log.* / message.max.bytes names). */
   brokerTopicDefaults: Record<string, string>;
   fsync: FsyncPolicy;
@@ -48,6 +50,8 @@ export const DEFAULT_CONFIG: LakegateConfig = {
   numPartitions: 1,
   socketRequestMaxBytes: 100 * 1024 * 1024,
   queuedMaxRequestBytes: 256 * 1024 * 1024,
+  // Kafka's default: 10 minutes.
+  connectionsMaxIdleMs: 600_000,
   brokerTopicDefaults: {},
   fsync: 'before-ack',
   fsyncIntervalMs: 1000,
@@ -95,6 +99,14 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     flag: 'queued-max-request-bytes',
     parse: parsePositiveInt,
     help: 'request bytes buffered across connections before reading pauses (default 268435456)',
+  },
+  {
+    key: 'connectionsMaxIdleMs',
+    file: 'connections.max.idle.ms',
+    env: 'LAKEGATE_CONNECTIONS_MAX_IDLE_MS',
+    flag: 'connections-max-idle-ms',
+    parse: parseIdleTimeout,
+    help: 'close Kafka connections with no traffic for this long; -1: never (default 600000)',
   },
   {
     key: 'fsync',
@@ -173,6 +185,13 @@ function parsePositiveInt(v: string): number {
 function parseNonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`not a non-negative integer: ${v}`);
+  return n;
+}
+/** A positive number of milliseconds, or -1 for none (as a negative value turns it off in Kafka). */
+function parseIdleTimeout(v: string): number {
+  const n = Number(v);
+  if (n === -1) return n;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`connections.max.idle.ms must be a positive number of milliseconds or -1, not ${v}`);
   return n;
 }
 function parseBool(v: string): boolean {

@@ -2,7 +2,7 @@
  * One client connection: cuts the byte stream into frames (FrameReader, sizes checked against
  * socket.request.max.bytes from the 4-byte prefix before the body is buffered), dispatches
  * each in arrival order, and writes responses strictly in request order even when later
- * requests finish first (pipelining).
+ * requests finish first (pipelining). Closed after connections.max.idle.ms without traffic.
  */
 import type { Socket } from 'node:net';
 import { logger } from '../logger.js';
@@ -62,6 +62,12 @@ export class Connection {
     });
     socket.on('error', (err) => logger.debug({ peer: this.peer, err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+    const idleMs = broker.config.connectionsMaxIdleMs;
+    if (idleMs > 0) {
+      // Node restarts the timer on every read and write of the socket.
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => this.onIdle(idleMs));
+    }
   }
 
   /** The socket the connection reads and writes (not the one the server accepted). */
@@ -90,7 +96,8 @@ export class Connection {
   }
 
   private onBytes(bytes: Buffer): void {
-    if (this.closed) return;
+    // A read already under way when a close was decided: nothing behind the close is run.
+    if (this.closed || this.closing) return;
     this.reader.push(bytes);
     this.countPartial();
     this.updateFlow();
@@ -122,23 +129,38 @@ export class Connection {
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => this.complete(slot, r),
+        (r) => this.settle(slot, r),
         (err) => {
           logger.error({ peer: this.peer, err }, 'request failed');
-          this.complete(slot, CLOSE_CONNECTION);
+          this.settle(slot, CLOSE_CONNECTION);
         },
       );
     } else {
-      if (result === CLOSE_CONNECTION) {
-        // Kafka reads nothing after a request it closes the connection for. Frames already
-        // received behind it are not run either: they would never be answered, and a
-        // producer's retry of them would append them twice.
-        this.closing = true;
-        this.socket.pause();
-      }
-      this.complete(slot, result);
+      this.settle(slot, result);
     }
     return !this.closed && !this.closing;
+  }
+
+  /** A request has its result; one that closes the connection stops reading at once. */
+  private settle(slot: Slot, result: DispatchResult): void {
+    if (result === CLOSE_CONNECTION) this.stopReading();
+    this.complete(slot, result);
+  }
+
+  /**
+   * Kafka reads nothing after a request it closes the connection for. Frames received behind
+   * it are not run either, whether the close was decided at once or later (an acks=0 produce
+   * whose append fails, a handler that throws): they would never be answered, and a
+   * producer's retry of them would append them twice. The connection closes once the requests
+   * before the closing one are answered; the frame being received is dropped now, and its
+   * bytes go back to the budget.
+   */
+  private stopReading(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.pause();
+    this.reader.stop();
+    this.countPartial();
   }
 
   private complete(slot: Slot, result: DispatchResult): void {
@@ -160,12 +182,38 @@ export class Connection {
     this.updateFlow();
   }
 
-  close(): void {
+  /**
+   * Nothing came in or went out for connections.max.idle.ms, as Kafka's idle expiry counts
+   * it. A client that stopped halfway through a frame held that part of the request budget
+   * until it disconnected; one that stopped reading its answers held their bytes. A silence
+   * the server causes is not the client's: while a request is being answered, or reading is
+   * paused because the shared budget is spent, the timer starts over (it does not repeat).
+   */
+  private onIdle(idleMs: number): void {
+    if (this.closed) return;
+    const pausedByBudget = this.budget.exhausted && this.reader.frameInProgress === 0;
+    if (this.slots.length > 0 || pausedByBudget) {
+      this.socket.setTimeout(idleMs);
+      return;
+    }
+    logger.debug({ peer: this.peer, idleMs, partialFrameBytes: this.reader.buffered }, 'connection idle; closing');
+    this.close({ flush: false });
+  }
+
+  /**
+   * Reads nothing more and gives the partial frame's budget back. `flush` sends the responses
+   * already written before the FIN; an idle connection's peer may not be reading at all, and
+   * waiting for it to take them would keep the socket open.
+   */
+  close({ flush }: { flush: boolean } = { flush: true }): void {
     if (this.closed) return;
     this.closed = true;
     this.reader.stop();
     this.countPartial();
-    // end() flushes responses already written before the FIN.
+    if (!flush) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.end();
     this.socket.destroySoon();
   }

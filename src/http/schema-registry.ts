@@ -183,11 +183,14 @@ export const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOption
 
   // ---- mode ----
   app.get('/mode', async () => ({ mode: registry.getMode(null, true) }));
-  app.put('/mode', async (req) => ({ mode: await registry.setMode(null, parseModeBody(req.body)) }));
+  // ?force=true enters IMPORT even while subjects exist (Confluent refuses it otherwise, 42205).
+  app.put<{ Querystring: Query }>('/mode', async (req) => ({ mode: await registry.setMode(null, parseModeBody(req.body), flag(req.query.force)) }));
   app.get<{ Params: SubjectParams; Querystring: Query }>('/mode/:subject', async (req) => ({
     mode: registry.getMode(subjectOf(req.params), flag(req.query.defaultToGlobal)),
   }));
-  app.put<{ Params: SubjectParams }>('/mode/:subject', async (req) => ({ mode: await registry.setMode(subjectOf(req.params), parseModeBody(req.body)) }));
+  app.put<{ Params: SubjectParams; Querystring: Query }>('/mode/:subject', async (req) => ({
+    mode: await registry.setMode(subjectOf(req.params), parseModeBody(req.body), flag(req.query.force)),
+  }));
   app.delete<{ Params: SubjectParams }>('/mode/:subject', async (req) => ({ mode: await registry.deleteMode(subjectOf(req.params)) }));
 
   // Unknown paths under the registry's own prefixes answer in Confluent's shape, not problem+json.

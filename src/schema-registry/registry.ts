@@ -221,9 +221,17 @@ export class SchemaRegistry implements SchemaStore {
     throw subjectModeNotFound(subject);
   }
 
-  setMode(subject: string | null, mode: Mode): Promise<Mode> {
+  /**
+   * Sets the global mode (subject null) or a subject's. Entering IMPORT is refused while the
+   * scope holds a live version, unless `force`: imported schemas keep the ids and versions of
+   * the registry they come from, which may already be taken here.
+   */
+  setMode(subject: string | null, mode: Mode, force = false): Promise<Mode> {
     if (subject !== null) checkSubjectName(subject);
     return this.exclusive(async () => {
+      if (mode === 'IMPORT' && !force && this.modeInScope(subject) !== 'IMPORT' && this.hasLiveSubjects(subject)) {
+        throw operationNotPermitted('Cannot import since found existing subjects');
+      }
       await this.commit([{ type: 'mode', subject, mode }]);
       return mode;
     });
@@ -315,6 +323,17 @@ export class SchemaRegistry implements SchemaStore {
   private async commit(events: RegistryEvent[]): Promise<void> {
     await this.journal.append(events);
     for (const event of events) this.state.apply(event);
+  }
+
+  /** The mode in force for the subject (its own, else the global one), or the global one. */
+  private modeInScope(subject: string | null): Mode {
+    return subject === null ? this.state.globalMode : this.modeOf(subject);
+  }
+
+  /** Whether any subject (subject null), or this one, has a version that is not soft-deleted. */
+  private hasLiveSubjects(subject: string | null): boolean {
+    for (const v of this.state.bindings()) if (!v.deleted && (subject === null || v.subject === subject)) return true;
+    return false;
   }
 
   private checkWritable(subject: string, mode: Mode): void {

@@ -1,14 +1,17 @@
 /**
  * A task's byte range of log to Parquet data files: read whole batches, decode them, keep the
  * records in [fromOffset, toOffset], turn each into a row or a bad record, route rows to a
- * block per partition value and write each block as a data file. Bad input never fails the
- * task: a bad record or a corrupt batch is reported with its offsets and the rest flows.
+ * block per partition value and write each block as a data file. Bad records never fail the
+ * task: a bad record or a batch that does not decode is reported with its offsets and the rest
+ * flows. Batches whose offsets do not follow one another (batch-offsets.ts) do fail it: their
+ * records' offsets cannot be known, and a row under a wrong offset would be silent.
  */
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { BatchAttributes, readRecordBatchHeader } from '../protocol/records/batch-header.js';
+import { BatchAttributes, hasValidCrc, readRecordBatchHeader } from '../protocol/records/batch-header.js';
 import { decodeRecordBatch, type KafkaRecord } from '../protocol/records/records.js';
 import { arrowSchema } from './arrow-schema.js';
+import { BatchOffsets } from './batch-offsets.js';
 import { deadLetterPlan, wireSchemaId } from './dead-letters.js';
 import { planColumns } from './column-plan.js';
 import { writeDataFile, type DataFileContext } from './data-file.js';
@@ -56,8 +59,6 @@ class TaskRun {
   readonly deadLetterFiles: DataFileResult[] = [];
   openBytes = 0;
   lastOffset: bigint;
-  /** Last offset of the previous batch that decoded, a floor for a corrupt one's offsets. */
-  previousLast: bigint | undefined;
   pendingCorrupt: CorruptBatch | undefined;
   private readonly converter: RecordConverter;
   private readonly typed: TypedValueDecoder | undefined;
@@ -104,7 +105,6 @@ class TaskRun {
     this.pendingCorrupt = undefined;
     const covered = await reportCorruptBatch(this, corrupt, nextBase);
     if (covered > this.lastOffset) this.lastOffset = covered;
-    this.previousLast = nextBase !== undefined && nextBase > corrupt.first ? nextBase - 1n : corrupt.last;
   }
 
   /**
@@ -199,9 +199,9 @@ class TaskRun {
 
 /**
  * A batch that could not be decoded: every offset of it in the task's range is a bad record.
- * Its offsets come from its own header, which a corruption may have hit too (BaseOffset is
- * not even under the CRC), so they are bounded by the neighbours' offsets, which only grow
- * along a segment: the report waits until the next batch (or the end) is seen.
+ * Its first offset is checked like any batch's (BatchOffsets); its last one comes from its own
+ * LastOffsetDelta, under the CRC that failed, so the next batch's base offset bounds it: the
+ * report waits until the next batch (or the end) is seen.
  */
 interface CorruptBatch {
   first: bigint;
@@ -213,56 +213,60 @@ interface CorruptBatch {
 
 /** Reports the batch's bad records; returns the last offset it can be taken to cover. */
 async function reportCorruptBatch(run: TaskRun, corrupt: CorruptBatch, nextBase: bigint | undefined): Promise<bigint> {
-  let from = corrupt.first > run.task.fromOffset ? corrupt.first : run.task.fromOffset;
-  if (run.previousLast !== undefined && from <= run.previousLast) from = run.previousLast + 1n;
-  let to = corrupt.last < run.task.toOffset ? corrupt.last : run.task.toOffset;
-  if (nextBase !== undefined && nextBase > from && to >= nextBase) to = nextBase - 1n;
+  const from = corrupt.first > run.task.fromOffset ? corrupt.first : run.task.fromOffset;
+  // It holds at least its first offset, and (BatchOffsets checked) ends before the next batch.
+  const last = nextBase !== undefined ? nextBase - 1n : corrupt.last > corrupt.first ? corrupt.last : corrupt.first;
+  const to = last < run.task.toOffset ? last : run.task.toOffset;
   for (let offset = from; offset <= to; offset++) await run.bad(offset, corrupt.reason, undefined, corrupt.timestampMs);
   return to;
 }
 
-async function processBatch(run: TaskRun, batch: SegmentBatch, maxBatchBytes: number): Promise<void> {
+/** The batch's records, or why they cannot be read (nothing is decoded below fromOffset). */
+function decodeBatch(batch: SegmentBatch, wanted: boolean, control: boolean, maxBatchBytes: number): { records: KafkaRecord[]; error?: unknown } {
+  // Transaction markers are log bookkeeping, not data; a batch not wanted only needs its CRC
+  // to say whether its LastOffsetDelta can be trusted.
+  if (!wanted || control) return hasValidCrc(batch.bytes) ? { records: [] } : { records: [], error: new Error('CRC mismatch') };
+  try {
+    return { records: decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records };
+  } catch (err) {
+    return { records: [], error: err };
+  }
+}
+
+async function processBatch(run: TaskRun, offsets: BatchOffsets, batch: SegmentBatch, maxBatchBytes: number): Promise<void> {
   const header = readRecordBatchHeader(batch.bytes);
   const first = header.baseOffset;
   const last = first + BigInt(header.lastOffsetDelta);
+  const wanted = last >= run.task.fromOffset;
+  const decoded = decodeBatch(batch, wanted, (header.attributes & BatchAttributes.CONTROL) !== 0, maxBatchBytes);
+  // Before any of its records (or the corrupt batch before it) is reported under an offset.
+  offsets.accept(batch.position, first, last, decoded.error === undefined);
   await run.settleCorrupt(first);
-  if (last < run.task.fromOffset) {
-    run.previousLast = last;
-    return;
-  }
-  // Transaction markers are log bookkeeping, not data.
-  const control = (header.attributes & BatchAttributes.CONTROL) !== 0;
-  let records: KafkaRecord[] = [];
-  try {
-    if (!control) records = decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records;
-  } catch (err) {
-    const reason = `record batch at byte ${batch.position} (offsets ${first}..${last}) cannot be decoded: ${describeError(err)}`;
+  if (!wanted) return;
+  if (decoded.error !== undefined) {
+    const reason = `record batch at byte ${batch.position} (offsets ${first}..${last}) cannot be decoded: ${describeError(decoded.error)}`;
     run.pendingCorrupt = { first, last, reason, timestampMs: header.baseTimestamp };
     return;
   }
-  // Only a batch that decoded vouches for its LastOffsetDelta (a corrupt one is settled later).
   const covered = last < run.task.toOffset ? last : run.task.toOffset;
   if (covered > run.lastOffset) run.lastOffset = covered;
-  run.previousLast = last;
-  await run.addRecords(records);
+  await run.addRecords(decoded.records);
 }
 
 export async function materialize(task: MaterializeTask, options: MaterializeOptions = {}): Promise<MaterializeResult> {
   const run = new TaskRun(task, options);
   const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   await mkdir(task.outputDir, { recursive: true });
+  const offsets = new BatchOffsets(task.segmentPath, task.fromOffset, task.toOffset);
   try {
     scan: for await (const batches of readBatchRange(task.segmentPath, task.position, task.length, options.readChunkBytes ?? DEFAULT_READ_CHUNK)) {
       for (const batch of batches) {
-        // Offsets only grow along a segment: past toOffset nothing more is wanted.
-        const base = batch.bytes.readBigInt64BE(0);
-        if (base > task.toOffset) {
-          await run.settleCorrupt(base);
-          break scan;
-        }
-        await processBatch(run, batch, maxBatchBytes);
+        // Past toOffset nothing more is wanted.
+        if (offsets.complete) break scan;
+        await processBatch(run, offsets, batch, maxBatchBytes);
       }
     }
+    offsets.finish(task.position + task.length);
     await run.settleCorrupt(undefined);
     await run.flushAll();
     // New files' entries, then the new partition directories' entries in outputDir.

@@ -6,18 +6,19 @@
  * two writers, two cycles are on the workers at once while commits are slowed and some throw:
  * every failure rewinds the planned cursors, and a cycle planning meanwhile, or planned before
  * the failure, must neither skip a range nor plan one twice. A commit that was applied but
- * reported an error must not be committed again.
+ * reported an error must not be committed again. A range whose batches' offsets do not follow
+ * one another (a damaged BaseOffset) is reported bad after one retry, and later ones still land.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicRuntime } from '../../../src/broker-api/broker.js';
 import { Broker } from '../../../src/broker-api/broker.js';
 import { resolveConfig } from '../../../src/config.js';
-import { readRecordBatchHeader } from '../../../src/protocol/records/batch-header.js';
+import { BatchLayout, readRecordBatchHeader } from '../../../src/protocol/records/batch-header.js';
 import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { CommitConflictError } from '../../../src/tables/iceberg/catalog.js';
 import { IcebergTableWriter, OffsetConflictError } from '../../../src/tables/iceberg/committer.js';
@@ -234,5 +235,52 @@ test('a commit that landed but reported an error is not committed a second time'
     }
     const committed = await iceberg.committedOffsets();
     assert.deepEqual([committed.get(0), committed.get(1)], [BigInt(BATCHES * RECORDS_PER_BATCH - 1), BigInt(BATCHES * RECORDS_PER_BATCH - 1)]);
+  });
+});
+
+test('a segment whose BaseOffset was damaged: its range is reported bad once retried, no row under a wrong offset, and the partition flows on', async () => {
+  await withTopicTable(1, { 'table.commit.interval.ms': '20' }, 1, async ({ runtime, settings, iceberg, pool }) => {
+    const log = runtime.logs[0];
+    const batchPositions: number[] = [];
+    let bytes = 0;
+    let sent = 0;
+    const append = async () => {
+      const records = Array.from({ length: 10 }, (_, i) => ({ value: Buffer.from(JSON.stringify({ n: sent + i })), timestamp: 1_700_000_000_000n }));
+      sent += 10;
+      const batch = encodeRecordBatch({ records });
+      batchPositions.push(bytes);
+      bytes += batch.length;
+      await log.append(batch, readRecordBatchHeader(batch));
+    };
+    for (let b = 0; b < 3; b++) await append(); // offsets 0..29 in one segment
+    const { segmentPath } = (await log.locate(0n, 1 << 20))!;
+    // The second batch (offsets 10..19) now claims to start at 0: its CRC still matches.
+    const fd = openSync(segmentPath, 'r+');
+    const zero = Buffer.alloc(8);
+    writeSync(fd, zero, 0, 8, batchPositions[1] + BatchLayout.BASE_OFFSET);
+    closeSync(fd);
+
+    const tried: bigint[] = [];
+    const run = pool.run.bind(pool);
+    pool.run = (task) => {
+      tried.push(task.fromOffset);
+      return run(task);
+    };
+    const materializer = new TopicMaterializer(runtime, iceberg, settings, pool);
+    await materializer.start();
+    assert.equal(await materializer.flushed(20_000), true, 'the damaged range does not hold the partition back');
+
+    const bad = materializer.badRecords.latest();
+    assert.deepEqual(bad.map((r) => r.offset), Array.from({ length: 30 }, (_, i) => BigInt(i)), 'the whole range, each offset once');
+    assert.match(bad[0].reason, new RegExp(`segment ${segmentPath}: the batch at byte ${batchPositions[1]} has BaseOffset 0, expected offset 10`));
+    assert.deepEqual(await offsetsByPartition(await iceberg.referencedDataFiles()), new Map(), 'no row under a wrong offset');
+    assert.equal((await iceberg.committedOffsets()).get(0), 29n);
+
+    await append(); // offsets 30..39, intact
+    assert.equal(await materializer.flushed(20_000), true);
+    await materializer.stop();
+    assert.deepEqual(tried, [0n, 0n, 30n], 'the damaged range is tried twice, not in a loop');
+    const offsets = await offsetsByPartition(await iceberg.referencedDataFiles());
+    assert.deepEqual(offsets.get(0), Array.from({ length: 10 }, (_, i) => BigInt(30 + i)));
   });
 });

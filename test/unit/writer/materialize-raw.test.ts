@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { CompressionCodec } from '../../../src/protocol/records/compression/index.js';
 import type { EncodeBatchInput, RecordInput } from '../../../src/protocol/records/records.js';
+import { TaskInputError } from '../../../src/writer/errors.js';
 import { materialize } from '../../../src/writer/materialize.js';
 import { footer, fieldIds, readRows, task, tempDir, writeSegment } from './support.js';
 
@@ -127,11 +128,12 @@ test('raw: fromOffset/toOffset cut batches in the middle', async () => {
   assert.equal(result.files[0].columnStats[2].min, 4n);
 });
 
-test('raw: a range with nothing in it writes no file', async () => {
+test('raw: a range that ends before toOffset fails the task instead of skipping the offsets it lacks', async () => {
   const dir = tempDir();
   const segment = writeSegment(dir, batches());
-  const result = await materialize(task(segment, dir, { fromOffset: 100n, toOffset: 200n }));
-  assert.deepEqual(result.files, []);
-  assert.equal(result.rowCount, 0);
-  assert.equal(result.lastOffset, 99n);
+  await assert.rejects(
+    materialize(task(segment, `${dir}/out`, { fromOffset: 3n, toOffset: 200n })),
+    (err: Error) => err instanceof TaskInputError && err.message.includes(`segment ${segment.path}: the range ends after offset 12 at byte ${segment.length}, before the task's last offset 200`),
+  );
+  assert.deepEqual(readdirSync(`${dir}/out`), [], 'no file is left behind');
 });

@@ -20,6 +20,9 @@ export interface SegmentLayout {
   /** Position and size of each batch in the file. */
   batches: { position: number; size: number }[];
   length: number;
+  /** The first batch's base offset and the last batch's last offset, as written. */
+  firstOffset: bigint;
+  lastOffset: bigint;
 }
 
 /** Writes the batches back to back (after `prefix` junk bytes) like a log segment. */
@@ -35,7 +38,10 @@ export function writeSegment(dir: string, inputs: EncodeBatchInput[], prefix = 0
   }
   const file = path.join(dir, '00000000000000000000.log');
   writeFileSync(file, Buffer.concat(parts));
-  return { path: file, batches, length: position - prefix };
+  const firstOffset = inputs[0]?.baseOffset ?? 0n;
+  const lastInput = inputs.at(-1);
+  const lastOffset = lastInput ? (lastInput.baseOffset ?? 0n) + BigInt(lastInput.records.length) - 1n : -1n;
+  return { path: file, batches, length: position - prefix, firstOffset, lastOffset };
 }
 
 export function rawSchema(): RowSchema {
@@ -50,6 +56,7 @@ export function jsonSchema(specs: JsonColumnSpec[]): RowSchema {
   };
 }
 
+/** A task over the whole segment, its offsets exactly those the segment holds (as the materializer plans them). */
 export function task(segment: SegmentLayout, outputDir: string, overrides: Partial<MaterializeTask> = {}): MaterializeTask {
   return {
     topic: 't',
@@ -57,8 +64,8 @@ export function task(segment: SegmentLayout, outputDir: string, overrides: Parti
     segmentPath: segment.path,
     position: segment.batches[0]?.position ?? 0,
     length: segment.length,
-    fromOffset: 0n,
-    toOffset: 1n << 62n,
+    fromOffset: segment.firstOffset,
+    toOffset: segment.lastOffset,
     schema: rawSchema(),
     valueFormat: 'raw',
     jsonColumns: [],

@@ -1,0 +1,95 @@
+/**
+ * BaseOffset is not under the batch CRC: a segment whose BaseOffset bytes were damaged still
+ * decodes, with every record under a wrong offset. The log's offsets are dense, so a task
+ * checks that each batch starts where the previous one ended and that its range reaches
+ * toOffset; a batch that does not fails the task, naming the segment, the byte and the
+ * offsets, instead of writing rows twice, under wrong offsets, or not at all.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { BatchLayout } from '../../../src/protocol/records/batch-header.js';
+import type { RecordInput } from '../../../src/protocol/records/records.js';
+import { TaskInputError } from '../../../src/writer/errors.js';
+import { materialize } from '../../../src/writer/materialize.js';
+import { task, tempDir, writeSegment, type SegmentLayout } from './support.js';
+
+const recs = (n: number, tag: string): RecordInput[] => Array.from({ length: n }, (_, i) => ({ value: Buffer.from(`${tag}${i}`), timestamp: 1n }));
+
+/** Offsets 0..1, 2..4, 5..6 and 7 in four batches. */
+function fourBatches(dir: string): SegmentLayout {
+  return writeSegment(dir, [
+    { baseOffset: 0n, records: recs(2, 'a') },
+    { baseOffset: 2n, records: recs(3, 'b') },
+    { baseOffset: 5n, records: recs(2, 'c') },
+    { baseOffset: 7n, records: recs(1, 'd') },
+  ]);
+}
+
+/** Rewrites one header field of batch `index` in the segment file (BaseOffset: the CRC still matches). */
+function damage(segment: SegmentLayout, index: number, edit: (batch: Buffer) => void): number {
+  const bytes = readFileSync(segment.path);
+  const { position, size } = segment.batches[index];
+  edit(bytes.subarray(position, position + size));
+  writeFileSync(segment.path, bytes);
+  return position;
+}
+
+const setBaseOffset = (offset: bigint) => (batch: Buffer) => batch.writeBigInt64BE(offset, BatchLayout.BASE_OFFSET);
+
+async function rejectsWith(promise: Promise<unknown>, message: string): Promise<void> {
+  await assert.rejects(promise, (err: Error) => {
+    assert.ok(err instanceof TaskInputError, `${err.name}: ${err.message}`);
+    assert.ok(err.message.includes(message), err.message);
+    return true;
+  });
+}
+
+test('a BaseOffset moved back (its rows would repeat offsets) fails the task with the segment, byte and offsets', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  const at = damage(segment, 1, setBaseOffset(0n));
+  await rejectsWith(materialize(task(segment, `${dir}/out`)), `segment ${segment.path}: the batch at byte ${at} has BaseOffset 0, expected offset 2`);
+  assert.deepEqual(readdirSync(`${dir}/out`), [], 'no data file is left behind');
+});
+
+test('a BaseOffset moved forward by one (its rows would overlap the next batch) fails the task', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  const at = damage(segment, 1, setBaseOffset(3n));
+  await rejectsWith(materialize(task(segment, `${dir}/out`)), `the batch at byte ${at} has BaseOffset 3, expected offset 2`);
+});
+
+test('a BaseOffset past toOffset in the middle of the range fails the task instead of ending it early', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  const at = damage(segment, 2, setBaseOffset(1000n));
+  await rejectsWith(materialize(task(segment, `${dir}/out`, { toOffset: 7n })), `the batch at byte ${at} has BaseOffset 1000, expected offset 5`);
+});
+
+test('a first batch that starts past fromOffset fails the task', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  const at = damage(segment, 0, setBaseOffset(1n));
+  await rejectsWith(materialize(task(segment, `${dir}/out`, { fromOffset: 0n })), `the batch at byte ${at} has BaseOffset 1, expected a batch holding offset 0`);
+});
+
+test('after a batch that does not decode, the next batch must start within the offsets it claims', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  damage(segment, 1, (batch) => (batch[batch.length - 1] ^= 0x55)); // its CRC fails: offsets 2..4 are bad records
+  const at = damage(segment, 2, setBaseOffset(9n));
+  await rejectsWith(materialize(task(segment, `${dir}/out`)), `the batch at byte ${at} has BaseOffset 9, expected an offset in 3..5`);
+});
+
+test('a last batch that does not decode and claims to end before toOffset fails the task', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  // The range ends with the third batch (offsets 5..6); it is broken and claims only 5..5.
+  damage(segment, 2, (batch) => {
+    batch[batch.length - 1] ^= 0x55;
+    batch.writeInt32BE(0, BatchLayout.LAST_OFFSET_DELTA);
+  });
+  const length = segment.batches[3].position - segment.batches[0].position;
+  await rejectsWith(materialize(task(segment, `${dir}/out`, { length, toOffset: 6n })), `the range ends after offset 5 at byte ${length}, before the task's last offset 6`);
+});
