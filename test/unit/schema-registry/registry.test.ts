@@ -183,3 +183,12 @@ message Order {
   // And compatibility applies to it: field 1 string -> int64 is refused.
   await rejects(reg.register('o', parseSchemaRequest({ schemaType: 'PROTOBUF', schema: base64(text.replace('string id = 1', 'int64 id = 1')) }), false), 409);
 });
+
+test('registry: normalized, two schemas that differ only under a "__proto__" key are two schemas', async () => {
+  const reg = await SchemaRegistry.open(new ArrayJournal());
+  const json = (type: string) => parseSchemaRequest({ schemaType: 'JSON', schema: `{"type":"object","properties":{"__proto__":{"type":"${type}"}}}` });
+  const a = await reg.register('a', json('string'), true);
+  const b = await reg.register('b', json('integer'), true);
+  assert.notEqual(a.id, b.id);
+  assert.deepEqual(await reg.register('c', json('string'), true), { id: a.id, version: 1 });
+});
