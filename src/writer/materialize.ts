@@ -227,10 +227,26 @@ function decodeBatch(batch: SegmentBatch, wanted: boolean, control: boolean, max
   // to say whether its LastOffsetDelta can be trusted.
   if (!wanted || control) return hasValidCrc(batch.bytes) ? { records: [] } : { records: [], error: new Error('CRC mismatch') };
   try {
-    return { records: decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes }).records };
+    const { header, records } = decodeRecordBatch(batch.bytes, { maxUncompressedBytes: maxBatchBytes });
+    const misplaced = misplacedRecord(header.baseOffset, header.lastOffsetDelta, records);
+    return misplaced === undefined ? { records } : { records: [], error: new Error(misplaced) };
   } catch (err) {
     return { records: [], error: err };
   }
+}
+
+/**
+ * Why a decoded batch's records do not sit at offsets base..base+lastOffsetDelta, one each, in
+ * order; undefined when they do. Kafka refuses such a batch at produce time ("inner record
+ * offsets not in sequence"); lakegate's produce path does not decode records, so the writer is
+ * where duplicate or skipped offset deltas are caught, before rows land under wrong offsets.
+ */
+function misplacedRecord(base: bigint, lastOffsetDelta: number, records: readonly KafkaRecord[]): string | undefined {
+  if (records.length !== lastOffsetDelta + 1) return `it holds ${records.length} records but its LastOffsetDelta says ${lastOffsetDelta + 1}`;
+  for (let i = 0; i < records.length; i++) {
+    if (records[i]!.offset !== base + BigInt(i)) return `record ${i} has offset delta ${records[i]!.offset - base}, not ${i}`;
+  }
+  return undefined;
 }
 
 async function processBatch(run: TaskRun, offsets: BatchOffsets, batch: SegmentBatch, maxBatchBytes: number): Promise<void> {

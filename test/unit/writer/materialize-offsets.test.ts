@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { BatchLayout } from '../../../src/protocol/records/batch-header.js';
+import { BatchLayout, computeBatchCrc } from '../../../src/protocol/records/batch-header.js';
 import type { RecordInput } from '../../../src/protocol/records/records.js';
 import { TaskInputError } from '../../../src/writer/errors.js';
 import { materialize } from '../../../src/writer/materialize.js';
@@ -92,4 +92,28 @@ test('a last batch that does not decode and claims to end before toOffset fails 
   });
   const length = segment.batches[3].position - segment.batches[0].position;
   await rejectsWith(materialize(task(segment, `${dir}/out`, { length, toOffset: 6n })), `the range ends after offset 5 at byte ${length}, before the task's last offset 6`);
+});
+
+/** Sets record `index`'s OffsetDelta in an uncompressed batch (one-byte varints) and re-signs the CRC. */
+function setOffsetDelta(index: number, delta: number) {
+  return (batch: Buffer) => {
+    let pos = BatchLayout.RECORDS;
+    for (let i = 0; i < index; i++) pos += 1 + (batch[pos]! >> 1); // one-byte length varint: skip the record
+    // Record: length, attributes, TimestampDelta (0: one byte), then OffsetDelta.
+    batch[pos + 3] = delta << 1;
+    batch.writeUInt32BE(computeBatchCrc(batch), BatchLayout.CRC);
+  };
+}
+
+test('records whose offset deltas repeat or skip (the CRC signs them) are bad records, not rows under wrong offsets', async () => {
+  const dir = tempDir();
+  const segment = fourBatches(dir);
+  damage(segment, 1, setOffsetDelta(2, 1)); // batch 2..4: deltas 0, 1, 1
+  damage(segment, 2, setOffsetDelta(1, 3)); // batch 5..6: deltas 0, 3
+  const result = await materialize(task(segment, `${dir}/out`));
+  assert.deepEqual(result.badRecords.map((b) => b.offset), [2n, 3n, 4n, 5n, 6n]);
+  assert.match(result.badRecords[0]!.reason, /offsets 2\.\.4\) cannot be decoded: record 2 has offset delta 1, not 2/);
+  assert.match(result.badRecords[3]!.reason, /record 1 has offset delta 3, not 1/);
+  assert.equal(result.rowCount, 3, 'offsets 0, 1 and 7 land');
+  assert.equal(result.lastOffset, 7n);
 });
