@@ -2,14 +2,21 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../handler.js';
 
+/** The longest a Fetch is held (a client's max_wait_ms is normally 0.5-5 s). */
+const MAX_HOLD_MS = 5000;
+
 /**
  * Fetch is advertised (librdkafka needs to see it to enable message format v2 and zstd) but
- * consuming is a later issue: every partition is answered, promptly, with UNSUPPORTED_VERSION
- * rather than left hanging.
+ * consuming is a later issue: every partition is answered with UNSUPPORTED_VERSION rather than
+ * left hanging. The answer comes after the request's max_wait_ms, as a long poll that found no
+ * data would: some clients re-fetch at once after such an error, and answering at once would
+ * let one consumer spin the gateway's event loop.
  */
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    const holdMs = Math.min(Math.max(req.maxWaitMs, 0), MAX_HOLD_MS);
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs).unref());
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
