@@ -48,6 +48,13 @@ test('topic ids, partitions and configs persist; DescribeConfigs reports the ove
   assert.equal(entries.get('message.timestamp.type')?.configValue, 'LogAppendTime');
   assert.equal(entries.get('max.message.bytes')?.configValue, '1048588');
   assert.equal(entries.get('max.message.bytes')?.isDefault, true);
+  assert.equal(entries.get('retention.ms')?.readOnly, false);
+  // The broker's settings are static: read-only, as Kafka marks what needs a restart.
+  const nodeId = String((await admin.describeCluster()).brokers[0]!.nodeId);
+  const brokerConfigs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: nodeId }], includeSynonyms: false });
+  const brokerEntries = new Map(brokerConfigs.resources[0].configEntries.map((e) => [e.configName, e]));
+  assert.equal(brokerEntries.get('node.id')?.readOnly, true);
+  assert.equal(brokerEntries.get('num.partitions')?.readOnly, true);
   assert.equal(before.topics[0].name, afterMeta.topics[0].name);
   await admin.disconnect();
 });

@@ -19,11 +19,15 @@ import { TOPIC_CONFIGS } from '../topic-configs.js';
 
 type Result = DescribeConfigsResponse['results'][number];
 
-function config(name: string, value: string, source: number, type: number, doc: string | null, includeSynonyms: boolean, synonyms: DescribedConfig['synonyms']): DescribedConfig {
+/**
+ * `readOnly` is Kafka's "cannot be changed without a restart": a topic's configs are not (as on
+ * Kafka, though lakegate has no AlterConfigs yet), this broker's settings all are.
+ */
+function config(name: string, value: string, source: number, type: number, doc: string | null, includeSynonyms: boolean, synonyms: DescribedConfig['synonyms'], readOnly = false): DescribedConfig {
   return {
     name,
     value,
-    readOnly: false,
+    readOnly,
     isDefault: source === ConfigSource.DEFAULT_CONFIG,
     configSource: source,
     isSensitive: false,
@@ -80,7 +84,7 @@ function describeBroker(broker: Broker, name: string, keys: string[] | null, req
   ];
   const configs = entries
     .filter(([key]) => keys === null || keys.includes(key))
-    .map(([key, value, type]) => config(key, value, ConfigSource.STATIC_BROKER_CONFIG, type, null, req.includeSynonyms, [{ name: key, value, source: ConfigSource.STATIC_BROKER_CONFIG }]));
+    .map(([key, value, type]) => config(key, value, ConfigSource.STATIC_BROKER_CONFIG, type, null, req.includeSynonyms, [{ name: key, value, source: ConfigSource.STATIC_BROKER_CONFIG }], true));
   return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: ConfigResourceType.BROKER, resourceName: name, configs };
 }
 
