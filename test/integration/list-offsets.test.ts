@@ -77,3 +77,31 @@ test('ListOffsets by time finds the first record at or after the time inside a b
     await admin.disconnect();
   }
 });
+
+test('a partition named twice in one ListOffsets is answered INVALID_REQUEST, each time; the others normally', async () => {
+  const topic = 'asked-twice';
+  const admin = kafka.admin();
+  await admin.connect();
+  const conn = await RawKafkaConnection.connect(server.port);
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const latest = (partitionIndex: number) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n });
+    const res = await conn.request<{ topics: { name: string; partitions: (PartitionAnswer & { partitionIndex: number })[] }[] }>(ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        { name: topic, partitions: [latest(0), latest(1)] },
+        { name: topic, partitions: [latest(0)] },
+      ],
+    });
+    const answers = res.topics.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.errorCode]));
+    assert.deepEqual(answers, [
+      [0, 42],
+      [1, 0],
+      [0, 42],
+    ]);
+  } finally {
+    conn.close();
+    await admin.disconnect();
+  }
+});

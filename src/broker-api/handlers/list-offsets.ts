@@ -36,14 +36,31 @@ async function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigi
   }
 }
 
+/** `partition:topic` keys named more than once in the request. */
+function duplicatePartitions(req: ListOffsetsRequest): Set<string> {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      const key = `${p.partitionIndex}:${t.name}`;
+      if (seen.has(key)) duplicates.add(key);
+      seen.add(key);
+    }
+  }
+  return duplicates;
+}
+
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
   api: ListOffsets,
   async handle(ctx, req) {
     const version = ctx.header.apiVersion;
     const failed = (partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse => ({ partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+    const duplicates = duplicatePartitions(req);
     const topics = req.topics.map(async (t) => {
       const runtime = ctx.broker.topic(t.name);
       const partitions = t.partitions.map(async (p) => {
+        // Kafka answers every copy of a partition asked for twice with INVALID_REQUEST.
+        if (duplicates.has(`${p.partitionIndex}:${t.name}`)) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
         const log = runtime?.logs[p.partitionIndex];
         if (!log) return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         // -3 arrived in v7 and -4 in v8; older versions must not ask for them.
