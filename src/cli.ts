@@ -2,6 +2,7 @@
 /** The `lakegate` command: `serve` runs the gateway, `dump-log` prints a partition's log. */
 import { parseArgs } from 'node:util';
 import { ConfigError, configHelp, readConfigFile, resolveConfig } from './config.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import { logger } from './logger.js';
 import { startLakegate } from './server.js';
 import { dumpLog } from './tools/dump-log.js';
@@ -126,6 +127,10 @@ main().catch((err) => {
   if (err instanceof ConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`lakegate: ${(err as Error).message}\n`);
     process.exit(2);
+  }
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`lakegate: ${err.message}\n`);
+    process.exit(1);
   }
   logger.fatal({ err }, 'lakegate failed');
   process.exit(1);

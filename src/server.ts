@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { materializerAdminSource } from './admin-status.js';
 import { Broker } from './broker-api/broker.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
 import { buildHttpApp, startHttp } from './http/app.js';
@@ -29,6 +30,32 @@ export interface RunningLakegate {
 }
 
 export async function startLakegate(config: LakegateConfig): Promise<RunningLakegate> {
+  // Before anything reads or writes them (see data-dir-lock.ts), and held until the logs close.
+  const locks = lockDirectories(config);
+  try {
+    return await start(config, locks);
+  } catch (err) {
+    for (const lock of locks) lock.release();
+    throw err;
+  }
+}
+
+/** The data directory, and the warehouse when it lies outside it. */
+function lockDirectories(config: LakegateConfig): DataDirLock[] {
+  const locks = [DataDirLock.acquire(config.dataDir)];
+  const inside = path.relative(path.resolve(config.dataDir), path.resolve(config.warehouseDir));
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    try {
+      locks.push(DataDirLock.acquire(config.warehouseDir));
+    } catch (err) {
+      locks[0]!.release();
+      throw err;
+    }
+  }
+  return locks;
+}
+
+async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<RunningLakegate> {
   const broker = await Broker.open(config);
   const catalog = await LocalIcebergCatalog.open(config.warehouseDir);
   const pool = new WriterPool({
@@ -73,12 +100,17 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
     httpPort,
     close() {
       closing ??= (async () => {
-        await kafka.close();
-        await materializer.stop();
-        await http.close();
-        await pool.close();
-        await validationPool.close();
-        await broker.close();
+        try {
+          await kafka.close();
+          await materializer.stop();
+          await http.close();
+          await pool.close();
+          await validationPool.close();
+        } finally {
+          // The logs close cleanly even if a step before failed; the lock goes last.
+          await broker.close();
+          for (const lock of locks) lock.release();
+        }
       })();
       return closing;
     },
