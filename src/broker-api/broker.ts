@@ -97,6 +97,10 @@ export class Broker {
         return runtime;
       } catch (err) {
         this.registry.remove(name);
+        await this.logs.deleteTopic(name).then(
+          () => this.registry.deleted(name),
+          (e) => logger.warn({ topic: name, err: e }, 'removing the logs of a topic whose creation failed failed; retried at the next start'),
+        );
         throw err;
       }
     })();
@@ -113,6 +117,7 @@ export class Broker {
     this.runtimes.delete(name);
     this.registry.remove(name);
     await this.logs.deleteTopic(name);
+    this.registry.deleted(name);
   }
 
   async close(): Promise<void> {
@@ -120,16 +125,30 @@ export class Broker {
   }
 
   /**
-   * Topics are registered before their logs are created and unregistered before their logs
-   * are deleted, so a log no registered topic claims is what a crash in the middle of a
-   * DeleteTopics left behind. Deleting it now keeps a later topic of the same name from
-   * resurrecting old records.
+   * Topics are registered before their logs are created, and a deletion is recorded in the
+   * same write that unregisters the topic. Logs of a recorded deletion that a crash
+   * interrupted are deleted now, so a later topic of the same name does not resurrect old
+   * records. Any other log no topic claims means the registry is not the one these logs were
+   * written with (lost, emptied, restored from an older backup): lakegate refuses to start
+   * rather than delete data it was never asked to delete.
    */
   private async removeOrphanLogs(): Promise<void> {
-    const orphans = new Set(this.logs.all().map((l) => l.topic).filter((name) => !this.registry.get(name)));
-    for (const name of orphans) {
-      logger.warn({ topic: name }, 'deleting the log of a topic that is no longer registered (interrupted delete)');
-      await this.logs.deleteTopic(name);
+    const unclaimed = new Set(this.logs.all().map((l) => l.topic).filter((name) => !this.registry.get(name)));
+    for (const name of this.registry.pendingDeletions()) {
+      if (unclaimed.delete(name)) {
+        logger.warn({ topic: name }, 'deleting the log of a deleted topic (the deletion was interrupted)');
+        await this.logs.deleteTopic(name);
+      }
+      // A topic re-created under the name keeps its new logs.
+      this.registry.deleted(name);
+    }
+    if (unclaimed.size > 0) {
+      const names = [...unclaimed].sort();
+      throw new Error(
+        `${this.config.dataDir}: log directories of ${names.length} topic(s) that meta/topics.json does not list: ` +
+          `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}. Restore meta/topics.json, or move those ` +
+          'directories out of the log directory to drop them.',
+      );
     }
   }
 

@@ -1,7 +1,9 @@
 /**
- * Which topics exist, with their stable ids, partition counts and config overrides. Kept in
- * <data-dir>/meta/topics.json, replaced atomically (write, fsync, rename, fsync dir) so a
- * crash leaves either the old or the new file, never a torn one.
+ * Which topics exist, with their stable ids, partition counts and config overrides, and which
+ * topics' logs are being deleted. Kept in <data-dir>/meta/topics.json, replaced atomically
+ * (write, fsync, rename, fsync dir) so a crash leaves either the old or the new file, never a
+ * torn one. The deletions are recorded so that start-up removes only logs a DeleteTopics asked
+ * to remove: a log no topic claims for another reason (a lost or older topics.json) is kept.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
@@ -56,15 +58,28 @@ export function writeFileAtomically(file: string, contents: string): void {
 
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
+  /** Names whose logs a DeleteTopics is removing (or a crash interrupted removing). */
+  private readonly deleting = new Set<string>();
   private readonly file: string;
 
   constructor(metaDir: string) {
     mkdirSync(metaDir, { recursive: true });
     this.file = path.join(metaDir, 'topics.json');
     if (existsSync(this.file)) {
-      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as { topics: StoredTopic[] };
+      let stored: { topics: StoredTopic[]; deleting?: string[] };
+      try {
+        stored = JSON.parse(readFileSync(this.file, 'utf8')) as typeof stored;
+      } catch (err) {
+        throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); restore it from a backup`);
+      }
       for (const t of stored.topics) this.topics.set(t.name, { ...t, id: Buffer.from(t.id, 'hex') });
+      for (const name of stored.deleting ?? []) this.deleting.add(name);
     }
+  }
+
+  /** Topics whose log deletion was recorded and has not been confirmed done. */
+  pendingDeletions(): string[] {
+    return [...this.deleting];
   }
 
   get(name: string): Topic | undefined {
@@ -88,14 +103,21 @@ export class TopicRegistry {
     return topic;
   }
 
+  /** Unregisters a topic and records, in the same write, that its logs are to be deleted. */
   remove(name: string): void {
     this.topics.delete(name);
+    this.deleting.add(name);
     this.persist();
+  }
+
+  /** The logs of a removed topic are gone. */
+  deleted(name: string): void {
+    if (this.deleting.delete(name)) this.persist();
   }
 
   private persist(): void {
     const stored: StoredTopic[] = this.all().map((t) => ({ ...t, id: t.id.toString('hex') }));
-    writeFileAtomically(this.file, JSON.stringify({ topics: stored }, null, 2));
+    writeFileAtomically(this.file, JSON.stringify({ topics: stored, deleting: [...this.deleting] }, null, 2));
   }
 }
 

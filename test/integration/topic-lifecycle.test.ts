@@ -4,13 +4,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 type Kafka = InstanceType<typeof Kafka>;
-import { freshDataDir, removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
+import { dumpLog, freshDataDir, removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
 
 const dataDir = freshDataDir('lakegate-topics-');
 let server: LakegateProcess | undefined;
@@ -68,10 +68,10 @@ test('a DeleteTopics interrupted after unregistering does not resurrect old reco
   await producer.disconnect();
   const port = server.port;
   await server.kill9();
-  // The crash struck between the registry update and the log deletion.
+  // The crash struck between the registry update (which records the deletion) and the log deletion.
   const file = path.join(dataDir, 'meta', 'topics.json');
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { topics: Array<{ name: string }> };
-  writeFileSync(file, JSON.stringify({ topics: stored.topics.filter((t) => t.name !== 'ghost') }));
+  writeFileSync(file, JSON.stringify({ topics: stored.topics.filter((t) => t.name !== 'ghost'), deleting: ['ghost'] }));
 
   server = await startLakegate({ dataDir, port });
   const admin = client(server.port).admin();
@@ -81,5 +81,35 @@ test('a DeleteTopics interrupted after unregistering does not resurrect old reco
   assert.equal(offsets[0].high, '0', 'the re-created topic starts empty');
   await admin.deleteTopics({ topics: ['ghost'] });
   assert.deepEqual((await admin.listTopics()).sort(), ['kept']);
+  await admin.disconnect();
+});
+
+test('logs that meta/topics.json does not list (it was lost) are kept, and lakegate refuses to start until it is back', async () => {
+  assert.ok(server);
+  const kafka = client(server.port);
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'precious', messages: [{ value: 'p-1' }, { value: 'p-2' }] });
+  await producer.disconnect();
+  const port = server.port;
+  await server.stop();
+  const file = path.join(dataDir, 'meta', 'topics.json');
+  const saved = readFileSync(file, 'utf8');
+  rmSync(file);
+  const refused = await startLakegate({ dataDir, port }).then(
+    async (started) => {
+      await started.stop();
+      return null;
+    },
+    (err: Error) => err,
+  );
+  assert.ok(refused, 'lakegate started without its topics registry');
+  assert.match(refused.message, /log directories of \d+ topic\(s\) that meta\/topics.json does not list: (.+, )?kept, precious\. Restore meta\/topics.json/);
+  assert.deepEqual(dumpLog(dataDir, 'precious', 0).map((r) => Buffer.from(r.value as string, 'base64').toString()), ['p-1', 'p-2']);
+  writeFileSync(file, saved);
+  server = await startLakegate({ dataDir, port });
+  const admin = client(server.port).admin();
+  await admin.connect();
+  assert.equal((await admin.fetchTopicOffsets('precious'))[0].high, '2');
   await admin.disconnect();
 });
