@@ -83,10 +83,20 @@ export class Broker {
     return name in topic.configs;
   }
 
-  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRuntime> {
+  /**
+   * Creates a topic. Auto-creation (`explicit` false) shares a creation of the name already
+   * under way, whatever its settings; an explicit CreateTopics does not, since it would report
+   * settings the topic does not get: it waits for that creation and then finds the topic
+   * existing (or creates it, if that creation failed).
+   */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>, explicit = false): Promise<TopicRuntime> {
     if (this.runtimes.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     const pending = this.creating.get(name);
-    if (pending) return pending;
+    if (pending && !explicit) return pending;
+    if (pending) {
+      await pending.catch(() => undefined);
+      return this.createTopic(name, partitions, configs, explicit);
+    }
     const work = (async () => {
       // Registry first: a crash before the logs exist leaves a registered topic whose
       // missing partition directories open() creates, never data without a topic.

@@ -104,7 +104,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsRe
           if (partitions > partitionsLeft) throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST}.`);
           partitionsLeft -= partitions;
           if (req.validateOnly) return describeCreated(broker, t.name, ZERO_UUID, partitions, configs);
-          const runtime = await broker.createTopic(t.name, partitions, configs);
+          const runtime = await broker.createTopic(t.name, partitions, configs, true);
           return describeCreated(broker, t.name, runtime.topic.id, partitions, configs);
         } catch (err) {
           if (err instanceof KafkaError) return failed(t.name, err.code, err.message);
