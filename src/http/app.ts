@@ -49,6 +49,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
     connectionTimeout: timeouts.idleMs,
     requestTimeout: timeouts.requestMs,
+    // Shutting down cuts requests still in flight rather than waiting for them: one stalled
+    // client would otherwise hold the shutdown, and the logs' clean close, for idleMs.
+    forceCloseConnections: true,
     loggerInstance: deps.logger ?? processLogger.child({ component: 'http' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: {
