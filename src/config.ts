@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkTopicConfig, combinedConfigProblem, TOPIC_CONFIGS } from './broker-api/topic-configs.js';
 
 export type FsyncPolicy = 'before-ack' | 'interval' | 'os';
 
@@ -247,8 +248,14 @@ export function resolveConfig(flags: Record<string, string>, env: NodeJS.Process
     if (known.has(key)) continue;
     const topicKey = BROKER_TOPIC_DEFAULT_KEYS[key];
     if (!topicKey) throw new ConfigError(`unknown setting "${key}" in the config file`);
+    // Checked as a topic's own value would be: the topics that take this default read it
+    // with Number() and the like, and an unchecked "1MB" would turn the limit off.
+    const problem = checkTopicConfig(topicKey, value);
+    if (problem) throw new ConfigError(`${key} in the config file: ${problem}`);
     config.brokerTopicDefaults[topicKey] = value;
   }
+  const combined = combinedConfigProblem((name) => config.brokerTopicDefaults[name] ?? TOPIC_CONFIGS.get(name)!.default);
+  if (combined) throw new ConfigError(`the config file's topic defaults: ${combined}`);
   if (config.warehouseDir === '') config.warehouseDir = path.join(config.dataDir, 'warehouse');
   if (config.advertisedHost === '') config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
