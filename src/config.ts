@@ -75,7 +75,7 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
   },
   { key: 'kafkaPort', file: 'kafka.port', env: 'LAKEGATE_KAFKA_PORT', flag: 'kafka-port', parse: parsePort, help: 'Kafka protocol port (default 9092)' },
   { key: 'httpPort', file: 'http.port', env: 'LAKEGATE_HTTP_PORT', flag: 'http-port', parse: parsePort, help: 'HTTP port for registry, catalog and admin (default 8081)' },
-  { key: 'nodeId', file: 'node.id', env: 'LAKEGATE_NODE_ID', flag: 'node-id', parse: parseNonNegativeInt, help: 'broker id reported in Metadata (default 1)' },
+  { key: 'nodeId', file: 'node.id', env: 'LAKEGATE_NODE_ID', flag: 'node-id', parse: parseNodeId, help: 'broker id reported in Metadata (default 1)' },
   {
     key: 'autoCreateTopics',
     file: 'auto.create.topics.enable',
@@ -174,23 +174,33 @@ export const BROKER_TOPIC_DEFAULT_KEYS: Record<string, string> = {
 export class ConfigError extends Error {}
 
 function parsePort(v: string): number {
-  const n = Number(v);
+  const n = decimalInteger(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`not a port: ${v}`);
   return n;
 }
+/** Decimal digits only: Number() alone would also take "0x10", "1e3" and " " (as 0). */
+function decimalInteger(v: string): number {
+  return /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+}
 function parsePositiveInt(v: string): number {
-  const n = Number(v);
+  const n = decimalInteger(v);
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`not a positive integer: ${v}`);
   return n;
 }
 function parseNonNegativeInt(v: string): number {
-  const n = Number(v);
+  const n = decimalInteger(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`not a non-negative integer: ${v}`);
+  return n;
+}
+/** Kafka's node ids are int32, and Metadata encodes them so. */
+function parseNodeId(v: string): number {
+  const n = parseNonNegativeInt(v);
+  if (n > 2147483647) throw new ConfigError(`not a node id (0..2147483647): ${v}`);
   return n;
 }
 /** A positive number of milliseconds, or -1 for none (as a negative value turns it off in Kafka). */
 function parseIdleTimeout(v: string): number {
-  const n = Number(v);
+  const n = decimalInteger(v);
   if (n === -1) return n;
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`connections.max.idle.ms must be a positive number of milliseconds or -1, not ${v}`);
   return n;
@@ -241,8 +251,17 @@ export function resolveConfig(flags: Record<string, string>, env: NodeJS.Process
   const known = new Set<string>();
   for (const s of SETTINGS) {
     known.add(s.file);
-    const raw = flags[s.flag] ?? env[s.env] ?? fileValues[s.file];
-    if (raw !== undefined) (config as unknown as Record<string, unknown>)[s.key] = s.parse(raw);
+    // An empty variable (a compose file's unset ${VAR}) is not a setting: "" would be port 0
+    // or the working directory as data dir.
+    const fromEnv = env[s.env] === '' ? undefined : env[s.env];
+    const [raw, source] =
+      flags[s.flag] !== undefined ? [flags[s.flag], `--${s.flag}`] : fromEnv !== undefined ? [fromEnv, s.env] : [fileValues[s.file], `${s.file} in the config file`];
+    if (raw === undefined) continue;
+    try {
+      (config as unknown as Record<string, unknown>)[s.key] = s.parse(raw);
+    } catch (err) {
+      throw err instanceof ConfigError ? new ConfigError(`${source}: ${err.message}`) : err;
+    }
   }
   for (const [key, value] of Object.entries(fileValues)) {
     if (known.has(key)) continue;

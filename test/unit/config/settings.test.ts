@@ -1,0 +1,23 @@
+/** Server settings: numbers in decimal only, empty variables unset, errors naming the setting. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, resolveConfig } from '../../../src/config.js';
+
+const refuses = (fn: () => unknown, message: RegExp) => assert.throws(fn, (err: Error) => err instanceof ConfigError && message.test(err.message), String(message));
+
+test('an empty environment variable is not a setting', () => {
+  const config = resolveConfig({}, { LAKEGATE_KAFKA_PORT: '', LAKEGATE_DATA_DIR: '', LAKEGATE_NUM_PARTITIONS: '' });
+  assert.equal(config.kafkaPort, 9092);
+  assert.equal(config.dataDir, './data');
+  assert.equal(config.numPartitions, 1);
+});
+
+test('numbers are decimal integers, node ids fit Kafka int32, and the error names where the value came from', () => {
+  refuses(() => resolveConfig({}, { LAKEGATE_NUM_PARTITIONS: '0x10' }), /^LAKEGATE_NUM_PARTITIONS: not a positive integer: 0x10$/);
+  refuses(() => resolveConfig({ 'kafka-port': '1e3' }, {}), /^--kafka-port: not a port: 1e3$/);
+  refuses(() => resolveConfig({}, {}, { 'http.port': ' ' }), /^http\.port in the config file: not a port/);
+  refuses(() => resolveConfig({ 'node-id': '3000000000' }, {}), /^--node-id: not a node id \(0\.\.2147483647\)/);
+  refuses(() => resolveConfig({}, { LAKEGATE_AUTO_CREATE_TOPICS: 'yes' }), /^LAKEGATE_AUTO_CREATE_TOPICS: not true or false: yes$/);
+  assert.equal(resolveConfig({ 'node-id': '2147483647' }, {}).nodeId, 2147483647);
+  assert.equal(resolveConfig({}, { LAKEGATE_NUM_PARTITIONS: '16' }).numPartitions, 16);
+});
