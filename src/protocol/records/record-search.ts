@@ -13,16 +13,17 @@ export interface TimestampAndOffset {
 
 /** The first record of `batch` with a timestamp >= ts, or null if none (a MaxTimestamp that lies). */
 export function firstRecordAtOrAfter(batch: Buffer, ts: bigint, options: DecodeOptions = {}): TimestampAndOffset | null {
-  for (const r of decodeRecordBatch(batch, options).records) {
-    if (r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
-  }
-  return null;
+  return firstRecordWhere(batch, (t) => t >= ts, options);
 }
 
 /** The first record of `batch` whose timestamp is exactly ts (ties go to the earliest, as in Kafka). */
 export function firstRecordAt(batch: Buffer, ts: bigint, options: DecodeOptions = {}): TimestampAndOffset | null {
+  return firstRecordWhere(batch, (t) => t === ts, options);
+}
+
+function firstRecordWhere(batch: Buffer, wanted: (timestamp: bigint) => boolean, options: DecodeOptions): TimestampAndOffset | null {
   for (const r of decodeRecordBatch(batch, options).records) {
-    if (r.timestamp === ts) return { offset: r.offset, timestamp: r.timestamp };
+    if (wanted(r.timestamp)) return { offset: r.offset, timestamp: r.timestamp };
   }
   return null;
 }

@@ -8,20 +8,9 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { buildHttpApp } from '../../../src/http/app.js';
 import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../../../src/http/schema-registry.js';
-import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { ArrayJournal } from '../schema-registry/helpers.js';
 import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
 import { FakeCatalog } from './fake-catalog.js';
-
-/** Keeps events in an array: the registry without a log. */
-class ArrayJournal implements RegistryJournal {
-  readonly events: RegistryEvent[] = [];
-  async append(events: RegistryEvent[]): Promise<void> {
-    this.events.push(...structuredClone(events));
-  }
-  async *replay(): AsyncIterable<RegistryEvent> {
-    yield* this.events;
-  }
-}
 
 async function setup() {
   const registry = await SchemaRegistry.open(new ArrayJournal());

@@ -9,19 +9,9 @@ import assert from 'node:assert/strict';
 import avro from 'avsc';
 import { encodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { ValidationPool } from '../../../src/record-validation/validation-pool.js';
-import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { ArrayJournal } from '../schema-registry/helpers.js';
 import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
 import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
-
-class ArrayJournal implements RegistryJournal {
-  readonly events: RegistryEvent[] = [];
-  async append(events: RegistryEvent[]): Promise<void> {
-    this.events.push(...structuredClone(events));
-  }
-  async *replay(): AsyncIterable<RegistryEvent> {
-    yield* this.events;
-  }
-}
 
 const framed = (id: number, payload: Buffer) => {
   const prefix = Buffer.alloc(5);

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { compatibilityIssues, type ParsedVersion } from '../../../src/schema-registry/compatibility.js';
 import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
 import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
-import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
 import { RegistryError } from '../../../src/schema-registry/errors.js';
 import type { ResolvedSchema } from '../../../src/schema-registry/types.js';
-import { parse, resolved } from './helpers.js';
+import { ArrayJournal, parse, resolved } from './helpers.js';
 
 const payment = (type: unknown) => ({ type: 'record', name: 'Payment', namespace: 'com.acme', fields: [{ name: 'id', type: 'long' }, { name: 'amount', type }] });
 const decimalBytes = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
@@ -97,14 +96,7 @@ test('avro logical types: a recursive record is compared once per pair of record
 });
 
 test('avro logical types: the registry answers 409 to a new version that rescales a decimal, and registers it under NONE', async () => {
-  const events: RegistryEvent[] = [];
-  const journal: RegistryJournal = {
-    append: async (e) => void events.push(...structuredClone(e)),
-    replay: async function* () {
-      yield* events;
-    },
-  };
-  const reg = await SchemaRegistry.open(journal);
+  const reg = await SchemaRegistry.open(new ArrayJournal());
   const request = (type: unknown) => parseSchemaRequest({ schema: JSON.stringify(payment(type)) });
   await reg.register('payments-value', request(decimalBytes(10, 2)), false);
   await assert.rejects(reg.register('payments-value', request(decimalBytes(10, 4)), false), (err: unknown) => err instanceof RegistryError && err.errorCode === 409);

@@ -1,20 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { ArrayJournal } from './helpers.js';
 import { RegistryError } from '../../../src/schema-registry/errors.js';
 import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
 import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
-
-/** Keeps events in an array: the registry's semantics without a log (the log journal is covered by the integration test). */
-class ArrayJournal implements RegistryJournal {
-  readonly events: RegistryEvent[] = [];
-  async append(events: RegistryEvent[]): Promise<void> {
-    this.events.push(...structuredClone(events));
-  }
-  async *replay(): AsyncIterable<RegistryEvent> {
-    yield* this.events;
-  }
-}
 
 const avro = (fields: unknown[]) => parseSchemaRequest({ schema: JSON.stringify({ type: 'record', name: 'R', fields }) });
 const r1 = avro([{ name: 'a', type: 'int' }]);

@@ -11,21 +11,11 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import protobuf from 'protobufjs';
 import { schemaRegistryPlugin } from '../../../src/http/schema-registry.js';
-import type { RegistryEvent, RegistryJournal } from '../../../src/schema-registry/events.js';
+import { ArrayJournal } from './helpers.js';
 import { descriptorToProtoText } from '../../../src/schema-registry/protobuf-descriptor.js';
 import { SchemaRegistry } from '../../../src/schema-registry/registry.js';
 import { RemoteSchemaStore } from '../../../src/schema-registry/remote-store.js';
 import { parseSchemaRequest } from '../../../src/schema-registry/requests.js';
-
-class ArrayJournal implements RegistryJournal {
-  readonly events: RegistryEvent[] = [];
-  async append(events: RegistryEvent[]): Promise<void> {
-    this.events.push(...structuredClone(events));
-  }
-  async *replay(): AsyncIterable<RegistryEvent> {
-    yield* this.events;
-  }
-}
 
 let registry: SchemaRegistry;
 let app: FastifyInstance;
