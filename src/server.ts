@@ -74,7 +74,7 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
   // Its worker threads start only when a validation=reject topic receives a batch.
   const validationPool = new ValidationPool(schemaStore);
   broker.recordValidator = validationPool;
-  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry });
+  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry, stopping: () => broker.isShuttingDown });
   const httpPort = await startHttp(http, config.host, config.httpPort);
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);
@@ -101,6 +101,8 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
     close() {
       closing ??= (async () => {
         try {
+          // Health answers 503 and long polls end; then in-flight requests are answered.
+          broker.beginShutdown();
           await kafka.close();
           await materializer.stop();
           await http.close();

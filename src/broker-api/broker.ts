@@ -31,6 +31,11 @@ export class Broker {
   advertisedPort: number;
   /** Checks batches of validation=reject topics; set once the schema registry is open. */
   recordValidator: ValidationPool | null = null;
+  /**
+   * Aborted when the node starts shutting down: requests that wait on a timer (a Fetch long
+   * poll) answer at once, so the shutdown's drain of in-flight requests is not held by them.
+   */
+  private readonly shutdown = new AbortController();
   /** Topic creations in progress, so concurrent auto-creates of one name share the work. */
   private readonly creating = new Map<string, Promise<TopicRuntime>>();
 
@@ -128,6 +133,19 @@ export class Broker {
     this.registry.remove(name);
     await this.logs.deleteTopic(name);
     this.registry.deleted(name);
+  }
+
+  get shutdownSignal(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shutdown.signal.aborted;
+  }
+
+  /** The first step of a shutdown (see server.ts): nothing is closed yet. */
+  beginShutdown(): void {
+    this.shutdown.abort();
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,8 @@ export class Connection {
   private closed = false;
   /** A request closes the connection once the ones before it are answered: read nothing more. */
   private closing = false;
+  /** Shutting down: close once every request already read is answered (see drain). */
+  private draining = false;
   private writePaused = false;
   /** Bytes of the frame being received currently counted in the budget. */
   private partialBytes = 0;
@@ -179,7 +181,41 @@ export class Connection {
         if (!this.socket.write(head.result)) this.writePaused = true;
       }
     }
+    if (this.draining && this.slots.length === 0) this.closeAfterPeer();
     this.updateFlow();
+  }
+
+  /**
+   * The node is shutting down: read nothing more, answer every request already read, then
+   * close after the answers are sent. Cutting the connection instead lost the answers of
+   * appends already made, and a producer without idempotence that retried them appended them
+   * twice. A frame still arriving is dropped unread (its client resends it elsewhere or
+   * later). Resolves when the socket has closed; the server bounds the wait.
+   */
+  drain(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (this.socket.destroyed) resolve();
+      else this.socket.once('close', () => resolve());
+    });
+    this.draining = true;
+    this.stopReading();
+    if (this.slots.length === 0) this.closeAfterPeer();
+    return closed;
+  }
+
+  /**
+   * Sends the answers and a FIN, then reads and drops whatever the client still sends until it
+   * closes its side too. Closing the socket with unread bytes in it sends a reset instead, and
+   * the client's kernel then discards answers its application had not read yet.
+   */
+  private closeAfterPeer(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.stop();
+    this.countPartial();
+    this.socket.end();
+    // Node ends and destroys the socket when the client's FIN arrives (allowHalfOpen is off).
+    this.socket.resume();
   }
 
   /**

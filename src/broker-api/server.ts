@@ -6,6 +6,9 @@ import { Connection } from './connection.js';
 import { RequestMemoryBudget } from './memory-budget.js';
 import { SlabPool } from './slab-pool.js';
 
+/** How long a shutdown waits for connections to answer what they have read. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export class KafkaServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
@@ -46,8 +49,17 @@ export class KafkaServer {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Accepts no more connections, lets every connection answer the requests it has read (see
+   * Connection.drain), and cuts whatever is left after graceMs: a client that stopped
+   * reading its answers must not hold the shutdown past a service manager's grace period.
+   */
+  async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all([...this.connections].map((c) => c.drain())), deadline]);
+    clearTimeout(timer);
     for (const s of this.sockets) s.destroy();
     await closed;
   }

@@ -97,6 +97,8 @@ export interface AdminTableView {
 
 export interface AdminPluginOptions {
   source: AdminSource;
+  /** True once the node is shutting down. */
+  stopping?: () => boolean;
 }
 
 function iso(ms: number): string {
@@ -195,7 +197,10 @@ const tableViewSchema = {
 } as const;
 
 const healthSchema = {
-  response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } },
+  response: {
+    200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } },
+    503: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'stopping' } } },
+  },
 } as const;
 
 const tablesSchema = {
@@ -214,7 +219,12 @@ const tableSchema = {
 export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, opts) => {
   const { source } = opts;
 
-  app.get('/health', { schema: healthSchema }, async () => ({ status: 'ok' }));
+  // A load balancer or orchestrator probing health stops sending work as soon as the shutdown
+  // begins, while the node still drains its Kafka connections and commits its last tables.
+  app.get('/health', { schema: healthSchema }, async (_request, reply) => {
+    if (opts.stopping?.()) return reply.code(503).send({ status: 'stopping' });
+    return { status: 'ok' };
+  });
 
   app.get('/tables', { schema: tablesSchema }, async () => {
     const all = await source.tables();

@@ -26,6 +26,8 @@ export interface HttpDeps {
   schemaRegistry?: SchemaRegistry;
   /** Defaults to the process logger (src/logger.ts) with component=http. */
   logger?: FastifyBaseLogger;
+  /** True once the node is shutting down: /admin/health then answers 503. */
+  stopping?: () => boolean;
   /** Defaults to DEFAULT_HTTP_TIMEOUTS; tests shorten them. */
   timeouts?: HttpTimeouts;
 }
@@ -72,7 +74,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler(problemNotFoundHandler);
 
   app.register(icebergRestCatalog, { prefix: '/v1', catalog: deps.catalog });
-  app.register(adminPlugin, { prefix: '/admin', source: deps.admin });
+  app.register(adminPlugin, { prefix: '/admin', source: deps.admin, stopping: deps.stopping });
   if (deps.schemaRegistry) app.register(schemaRegistryPlugin, { registry: deps.schemaRegistry });
   return app;
 }

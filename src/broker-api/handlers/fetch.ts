@@ -10,13 +10,13 @@ const MAX_HOLD_MS = 5000;
  * consuming is a later issue: every partition is answered with UNSUPPORTED_VERSION rather than
  * left hanging. The answer comes after the request's max_wait_ms, as a long poll that found no
  * data would: some clients re-fetch at once after such an error, and answering at once would
- * let one consumer spin the gateway's event loop.
+ * let one consumer spin the gateway's event loop. A shutdown answers held fetches at once.
  */
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
   async handle(ctx, req) {
     const holdMs = Math.min(Math.max(req.maxWaitMs, 0), MAX_HOLD_MS);
-    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs).unref());
+    if (holdMs > 0) await holdUnlessShuttingDown(holdMs, ctx.broker.shutdownSignal);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -38,3 +38,16 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     };
   },
 };
+
+function holdUnlessShuttingDown(ms: number, shutdown: AbortSignal): Promise<void> {
+  if (shutdown.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      shutdown.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms).unref();
+    shutdown.addEventListener('abort', done);
+  });
+}
