@@ -1,5 +1,5 @@
 export { LogManager } from './log-manager.js';
-export { PartitionLog, type AppendResult, type LogRange, type LogStats } from './partition-log.js';
+export { LEADER_EPOCH, PartitionLog, type AppendResult, type LogRange, type LogStats } from './partition-log.js';
 export { DEFAULT_LOG_OPTIONS, resolveLogOptions, type LogOptions } from './options.js';
 export { ProducerIdAllocator, PRODUCER_ID_BLOCK_SIZE, PRODUCER_ID_FILE } from './producer-id-allocator.js';
 export {

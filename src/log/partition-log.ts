@@ -16,6 +16,7 @@ import {
   batchSizeAt,
   readRecordBatchHeader,
   setBaseOffset,
+  setPartitionLeaderEpoch,
   stampLogAppendTime,
   type RecordBatchHeader,
 } from '../protocol/records/batch-header.js';
@@ -81,6 +82,8 @@ interface WrittenGroup {
 }
 
 const INT32_MAX = 0x7fffffffn;
+/** A single node leads every partition from its creation on, so the epoch never changes. */
+export const LEADER_EPOCH = 0;
 
 /**
  * What a log needs of the sync journal (journal/sync-journal.ts): under 'before-ack' a written
@@ -262,6 +265,8 @@ export class PartitionLog {
     this.maybeScheduleRoll(batch.length, lastOffset, now);
 
     setBaseOffset(batch, baseOffset);
+    // Producers send -1; Kafka stamps the leader's epoch, which consumers check for truncation.
+    setPartitionLeaderEpoch(batch, LEADER_EPOCH);
     let appendTime = -1n;
     let maxTimestamp = header.maxTimestamp;
     if (opts.logAppendTimeMs !== undefined) {

@@ -12,12 +12,12 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
 } from '../../protocol/messages/index.js';
-import type { PartitionLog } from '../../log/index.js';
+import { LEADER_EPOCH, type PartitionLog } from '../../log/index.js';
 import { logger } from '../../logger.js';
 import type { ApiHandler } from '../handler.js';
 
 async function lookup(log: PartitionLog, partitionIndex: number, timestamp: bigint): Promise<ListOffsetsPartitionResponse> {
-  const ok = (offset: bigint, ts: bigint): ListOffsetsPartitionResponse => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp: ts, offset, leaderEpoch: 0 });
+  const ok = (offset: bigint, ts: bigint): ListOffsetsPartitionResponse => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp: ts, offset, leaderEpoch: LEADER_EPOCH });
   switch (timestamp) {
     case ListOffsetsTimestamp.LATEST:
       return ok(log.highWatermark, -1n);

@@ -3,6 +3,7 @@
  * created synchronously when the request allows it and auto.create.topics.enable is on, so
  * the client sees them, with their partitions, in this very response.
  */
+import { LEADER_EPOCH } from '../../log/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { Metadata, type MetadataRequest, type MetadataResponse, type MetadataTopic } from '../../protocol/messages/index.js';
 import type { Broker, TopicRuntime } from '../broker.js';
@@ -22,7 +23,7 @@ export function describeTopic(broker: Broker, runtime: TopicRuntime): MetadataTo
       errorCode: ErrorCode.NONE,
       partitionIndex: p,
       leaderId: node,
-      leaderEpoch: 0,
+      leaderEpoch: LEADER_EPOCH,
       replicaNodes: [node],
       isrNodes: [node],
       offlineReplicas: [],

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PartitionLog, OffsetIndex } from '../../../src/log/index.js';
+import { LEADER_EPOCH, PartitionLog, OffsetIndex } from '../../../src/log/index.js';
+import { hasValidCrc } from '../../../src/protocol/records/batch-header.js';
 import { decodeRecordBatch } from '../../../src/protocol/records/records.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { headersIn, makeBatch, opts, tempDir } from './helpers.js';
@@ -248,6 +249,23 @@ test('rolls the active segment once it is older than segmentMs', async () => {
     assert.deepEqual(log.segmentBaseOffsets(), [0n, 2n]);
     assert.equal(r.baseOffset, 2n);
     assert.equal(log.stats.segmentRolls, 1);
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('append stamps the leader epoch over the producer\'s -1, outside the CRC', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const log = await PartitionLog.open(dir, 't', 0, opts());
+    const b = makeBatch({ records: 2 });
+    assert.equal(b.buf.readInt32BE(12), -1, 'the producer sent no epoch');
+    await log.append(b.buf, b.header, {});
+    const stored = await log.read(0n, 1 << 20);
+    const { header } = decodeRecordBatch(stored);
+    assert.equal(header.partitionLeaderEpoch, LEADER_EPOCH);
+    assert.equal(hasValidCrc(stored), true);
     await log.close();
   } finally {
     await cleanup();
