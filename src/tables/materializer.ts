@@ -57,6 +57,10 @@ export class Materializer {
   private readonly retryAt = new Map<string, number>();
   /** The last start failure of each topic not running; cleared when it starts or goes away. */
   private readonly failures = new Map<string, StartFailure & { runtime: TopicRuntime }>();
+  /** The discovery pass under way: passes never overlap, and stop() waits for it. */
+  private discovering: Promise<void> | null = null;
+  /** Set by stop(): a discovery pass still running must not start another materializer. */
+  private stopping = false;
 
   constructor(
     private readonly broker: Broker,
@@ -72,8 +76,8 @@ export class Materializer {
   }
 
   async start(): Promise<void> {
-    await this.discover();
-    this.timer = setInterval(() => void this.discover(), DISCOVERY_MS);
+    await this.discoverOnce();
+    this.timer = setInterval(() => void this.discoverOnce(), DISCOVERY_MS);
     this.timer.unref();
   }
 
@@ -98,15 +102,26 @@ export class Materializer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    // A pass under way may be stopping a deleted topic's materializer or about to start one:
+    // once it is done, `starting` and `running` hold everything there is to stop.
+    await this.discovering;
     await Promise.allSettled([...this.starting.values()].map((s) => s.work));
     await Promise.all([...this.running.values()].map((m) => m.stop()));
     this.running.clear();
   }
 
+  private discoverOnce(): Promise<void> {
+    // Overlapping passes could both start a re-created topic while one awaits the old one's stop.
+    this.discovering ??= this.discover().finally(() => (this.discovering = null));
+    return this.discovering;
+  }
+
   private async discover(): Promise<void> {
     const live = new Set<string>();
     for (const runtime of this.broker.topics()) {
+      if (this.stopping) return;
       const name = runtime.topic.name;
       live.add(name);
       // A topic deleted and re-created under the same name is a new topic with a new id: its
@@ -119,6 +134,7 @@ export class Materializer {
       if (existing && existing.runtime !== runtime) {
         this.running.delete(name);
         await existing.stop();
+        if (this.stopping) return;
       } else if (existing || this.starting.has(name) || (this.retryAt.get(name) ?? 0) > Date.now()) {
         continue;
       }
