@@ -1,6 +1,7 @@
 /**
  * Admin API plugin (registered under `/admin`): liveness, and per topic the state of its
- * table materialization: tables (the dead-letter table among them once it exists),
+ * table materialization: whether it runs (a topic whose materializer cannot start is listed
+ * too, with the error), tables (the dead-letter table among them once it exists),
  * per-partition log end / committed offsets and lag, bad records, dead-letter rows, last
  * commit and last error.
  *
@@ -51,8 +52,16 @@ export interface AdminError {
   time: number;
 }
 
+/**
+ * running: the topic's materializer runs (commit errors show in lastError); starting: it is
+ * being started; failing: it could not start (lastError says why), and is retried.
+ */
+export type AdminTableState = 'running' | 'starting' | 'failing';
+
 export interface AdminTableStatus {
   topic: string;
+  /** Default running. */
+  state?: AdminTableState;
   tables: AdminTableRef[];
   partitions: AdminPartitionStatus[];
   /** Records rejected or dead-lettered since start-up (or over the table's life, if known). */
@@ -84,6 +93,7 @@ export interface AdminPartitionView {
 
 export interface AdminTableView {
   topic: string;
+  state: AdminTableState;
   tables: AdminTableRef[];
   partitions: AdminPartitionView[];
   /** Sum of the partitions' lag. */
@@ -122,6 +132,7 @@ export function renderTableStatus(s: AdminTableStatus): AdminTableView {
     }));
   return {
     topic: s.topic,
+    state: s.state ?? 'running',
     tables: s.tables,
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
@@ -142,9 +153,10 @@ export function renderTableStatus(s: AdminTableStatus): AdminTableView {
 
 const tableViewSchema = {
   type: 'object',
-  required: ['topic', 'tables', 'partitions', 'lag', 'badRecordCount', 'recentBadRecords', 'deadLetterCount', 'lastCommitTime', 'lastError'],
+  required: ['topic', 'state', 'tables', 'partitions', 'lag', 'badRecordCount', 'recentBadRecords', 'deadLetterCount', 'lastCommitTime', 'lastError'],
   properties: {
     topic: { type: 'string' },
+    state: { type: 'string', enum: ['running', 'starting', 'failing'] },
     tables: {
       type: 'array',
       items: {

@@ -30,14 +30,37 @@ export type OpenTable = (args: {
 }) => Promise<TableFormatWriter>;
 
 const DISCOVERY_MS = 200;
+const RETRY_MS = 5000;
+
+/** Why a topic that wants a table has no running materializer, and when that was (epoch ms). */
+export interface StartFailure {
+  message: string;
+  time: number;
+}
+
+/**
+ * A topic that wants a table but whose materializer is not running (yet): being started, or
+ * failing to start and retried. The admin API lists these so such a topic is not invisible.
+ */
+export interface WaitingTopic {
+  runtime: TopicRuntime;
+  state: 'starting' | 'failing';
+  lastError: StartFailure | null;
+}
 
 export class Materializer {
   private readonly running = new Map<string, TopicMaterializer>();
-  private readonly starting = new Map<string, Promise<void>>();
+  private readonly starting = new Map<string, { runtime: TopicRuntime; work: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private readonly names: TableNames;
   /** Topics whose table could not be opened, and when to try again. */
   private readonly retryAt = new Map<string, number>();
+  /** The last start failure of each topic not running; cleared when it starts or goes away. */
+  private readonly failures = new Map<string, StartFailure & { runtime: TopicRuntime }>();
+  /** The discovery pass under way: passes never overlap, and stop() waits for it. */
+  private discovering: Promise<void> | null = null;
+  /** Set by stop(): a discovery pass still running must not start another materializer. */
+  private stopping = false;
 
   constructor(
     private readonly broker: Broker,
@@ -53,8 +76,8 @@ export class Materializer {
   }
 
   async start(): Promise<void> {
-    await this.discover();
-    this.timer = setInterval(() => void this.discover(), DISCOVERY_MS);
+    await this.discoverOnce();
+    this.timer = setInterval(() => void this.discoverOnce(), DISCOVERY_MS);
     this.timer.unref();
   }
 
@@ -66,43 +89,82 @@ export class Materializer {
     return this.running.get(topic);
   }
 
+  /** Topics that want a table but have no running materializer: starting, or failing to. */
+  waiting(): WaitingTopic[] {
+    const out: WaitingTopic[] = [];
+    for (const [name, failure] of this.failures) {
+      if (!this.running.has(name)) out.push({ runtime: failure.runtime, state: 'failing', lastError: { message: failure.message, time: failure.time } });
+    }
+    for (const [name, { runtime }] of this.starting) {
+      if (!this.running.has(name) && !this.failures.has(name)) out.push({ runtime, state: 'starting', lastError: null });
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled(this.starting.values());
+    // A pass under way may be stopping a deleted topic's materializer or about to start one:
+    // once it is done, `starting` and `running` hold everything there is to stop.
+    await this.discovering;
+    await Promise.allSettled([...this.starting.values()].map((s) => s.work));
     await Promise.all([...this.running.values()].map((m) => m.stop()));
     this.running.clear();
+  }
+
+  private discoverOnce(): Promise<void> {
+    // Overlapping passes could both start a re-created topic while one awaits the old one's stop.
+    this.discovering ??= this.discover().finally(() => (this.discovering = null));
+    return this.discovering;
   }
 
   private async discover(): Promise<void> {
     const live = new Set<string>();
     for (const runtime of this.broker.topics()) {
-      live.add(runtime.topic.name);
-      const existing = this.running.get(runtime.topic.name);
-      // A topic deleted and re-created under the same name is a new topic with a new id.
+      if (this.stopping) return;
+      const name = runtime.topic.name;
+      live.add(name);
+      // A topic deleted and re-created under the same name is a new topic with a new id: its
+      // materializer is a new one, and the old topic's start failure is not its own.
+      if (this.failures.has(name) && this.failures.get(name)!.runtime !== runtime) {
+        this.failures.delete(name);
+        this.retryAt.delete(name);
+      }
+      const existing = this.running.get(name);
       if (existing && existing.runtime !== runtime) {
-        this.running.delete(runtime.topic.name);
+        this.running.delete(name);
         await existing.stop();
-      } else if (existing || this.starting.has(runtime.topic.name) || (this.retryAt.get(runtime.topic.name) ?? 0) > Date.now()) {
+        if (this.stopping) return;
+      } else if (existing || this.starting.has(name) || (this.retryAt.get(name) ?? 0) > Date.now()) {
         continue;
       }
       const settings = tableSettings(this.broker, runtime);
-      if (settings.format === 'none') continue;
+      if (settings.format === 'none') {
+        this.failures.delete(name);
+        continue;
+      }
       const problem = settingsProblem(this.broker, runtime);
       if (problem) {
         // A config fix (AlterConfigs) is picked up at the next try.
-        this.retryAt.set(runtime.topic.name, Date.now() + 5000);
-        logger.error({ topic: runtime.topic.name }, `cannot materialize topic: ${problem}`);
+        this.failed(runtime, `cannot materialize topic: ${problem}`);
+        logger.error({ topic: name }, `cannot materialize topic: ${problem}`);
         continue;
       }
-      const work = this.startTopic(runtime, settings).finally(() => this.starting.delete(runtime.topic.name));
-      this.starting.set(runtime.topic.name, work);
+      const work = this.startTopic(runtime, settings).finally(() => this.starting.delete(name));
+      this.starting.set(name, { runtime, work });
     }
+    for (const name of this.failures.keys()) if (!live.has(name)) this.failures.delete(name);
     for (const [name, m] of this.running) {
       if (!live.has(name)) {
         this.running.delete(name);
         await m.stop();
       }
     }
+  }
+
+  private failed(runtime: TopicRuntime, message: string): void {
+    this.retryAt.set(runtime.topic.name, Date.now() + RETRY_MS);
+    this.failures.set(runtime.topic.name, { runtime, message, time: Date.now() });
   }
 
   private async startTopic(runtime: TopicRuntime, configured: TopicTableSettings): Promise<void> {
@@ -144,9 +206,10 @@ export class Materializer {
       const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, typed, deadLetters);
       await m.start();
       this.running.set(runtime.topic.name, m);
+      this.failures.delete(runtime.topic.name);
       logger.info({ topic: runtime.topic.name, table: table.name, format: table.format, valueFormat }, 'materializing topic');
     } catch (err) {
-      this.retryAt.set(runtime.topic.name, Date.now() + 5000);
+      this.failed(runtime, err instanceof Error ? err.message : String(err));
       logger.error({ topic: runtime.topic.name, err }, 'cannot start materializing topic; retrying in 5 s');
     }
   }

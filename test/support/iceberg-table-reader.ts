@@ -140,8 +140,9 @@ export async function waitForTableCaughtUp(httpPort: number, topic: string, time
     const res = await fetch(`http://127.0.0.1:${httpPort}/admin/tables/${topic}`);
     if (res.ok) {
       last = await res.text();
-      const status = JSON.parse(last) as { partitions: Array<{ lag: number }> };
-      if (status.partitions.length > 0 && status.partitions.every((p) => p.lag === 0)) return;
+      const status = JSON.parse(last) as { state?: string; partitions: Array<{ lag: number }> };
+      // A topic whose materializer is starting or failing is listed too; its lag means nothing yet.
+      if ((status.state ?? 'running') === 'running' && status.partitions.length > 0 && status.partitions.every((p) => p.lag === 0)) return;
     }
     await new Promise((r) => setTimeout(r, 100));
   }

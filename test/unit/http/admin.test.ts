@@ -31,6 +31,7 @@ const statuses: AdminTableStatus[] = [
   },
   {
     topic: 'clicks',
+    state: 'starting',
     tables: [{ format: 'delta', name: 'clicks' }],
     partitions: [{ partition: 0, logEndOffset: 0n, committedOffset: null }],
     badRecordCount: 0,
@@ -52,7 +53,7 @@ test('GET /admin/health', async () => {
   await app.close();
 });
 
-test('GET /admin/tables: every topic with offsets, lag, bad records, dead-letter rows, last commit and error', async () => {
+test('GET /admin/tables: every topic with its state, offsets, lag, bad records, dead-letter rows, last commit and error', async () => {
   const app = setup();
   const res = await app.inject({ method: 'GET', url: '/admin/tables' });
   assert.equal(res.statusCode, 200);
@@ -64,6 +65,7 @@ test('GET /admin/tables: every topic with offsets, lag, bad records, dead-letter
   const orders = tables[1];
   assert.deepEqual(orders, {
     topic: 'orders',
+    state: 'running',
     tables: [
       { format: 'iceberg', name: 'kafka.orders', location: 'file:///wh/kafka/orders' },
       { format: 'iceberg', name: 'kafka.orders_dlq', deadLetter: true },
@@ -85,6 +87,7 @@ test('GET /admin/tables: every topic with offsets, lag, bad records, dead-letter
   });
   assert.deepEqual(tables[0], {
     topic: 'clicks',
+    state: 'starting',
     tables: [{ format: 'delta', name: 'clicks' }],
     partitions: [{ partition: 0, logEndOffset: 0, committedOffset: null, lag: 0 }],
     lag: 0,
