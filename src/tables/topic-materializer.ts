@@ -34,6 +34,7 @@ import type { PartitionLog } from '../log/index.js';
 import type { WriterPool } from '../writer/pool.js';
 import type { RowSchema } from '../writer/schema.js';
 import { deadLetterSchema } from '../writer/dead-letters.js';
+import { TaskInputError } from '../writer/errors.js';
 import type { BadRecord, DataFileResult, MaterializeResult, MaterializeTask, ValueFormat } from '../writer/task.js';
 import type { TypedValueSchemas } from './typed-value-schemas.js';
 import { isTypedValueFormat } from '../writer/typed-formats.js';
@@ -477,21 +478,19 @@ export class TopicMaterializer {
   /**
    * A task that throws (a worker crash, not a bad record: those come back as results) is
    * retried once on a fresh worker; if it fails again its whole range is reported as bad so
-   * the partition keeps flowing.
+   * the partition keeps flowing. A TaskInputError (a damaged segment, a plan the schema
+   * contradicts) is the task's own fault and would fail the same way again: not retried.
    */
   private async runTask(task: MaterializeTask): Promise<MaterializeResult> {
     try {
       return await this.pool.run(task);
     } catch (first) {
+      if (first instanceof TaskInputError) return unreadableRange(task, `writer refused offsets ${task.fromOffset}..${task.toOffset}: ${first.message}`);
       logger.warn({ topic: this.topic, partition: task.partition, from: String(task.fromOffset), err: (first as Error).message }, 'writer task failed; retrying once');
       try {
         return await this.pool.run(task);
       } catch (second) {
-        const reason = `writer failed twice on offsets ${task.fromOffset}..${task.toOffset}: ${(second as Error).message}`;
-        const badRecords: BadRecord[] = [];
-        for (let o = task.fromOffset; o <= task.toOffset; o++) badRecords.push({ partition: task.partition, offset: o, reason });
-        // No dead letters here: the records could not even be read (see the README).
-        return { files: [], rowCount: 0, badRecords, deadLetterFiles: [], lastOffset: task.toOffset };
+        return unreadableRange(task, `writer failed twice on offsets ${task.fromOffset}..${task.toOffset}: ${(second as Error).message}`);
       }
     }
   }
@@ -512,4 +511,11 @@ export class TopicMaterializer {
     await Promise.all(orphans.map((f) => rm(f, { force: true })));
     if (orphans.length > 0) logger.info({ topic: this.topic, count: orphans.length }, 'removed data files of an uncommitted cycle');
   }
+}
+
+/** The task's whole range as bad records. No dead letters: the records could not even be read (see the README). */
+function unreadableRange(task: MaterializeTask, reason: string): MaterializeResult {
+  const badRecords: BadRecord[] = [];
+  for (let o = task.fromOffset; o <= task.toOffset; o++) badRecords.push({ partition: task.partition, offset: o, reason });
+  return { files: [], rowCount: 0, badRecords, deadLetterFiles: [], lastOffset: task.toOffset };
 }
