@@ -6,9 +6,10 @@
  * Numbers follow the writer's JSON Schema path (json-schema-format.ts): `int` and `long` take
  * a number that is an integer by its digits (1.0 and 1e3 are; 1.0000000000000001 and 1e-400
  * are not, although they parse to the doubles 1 and 0), and `double` refuses a number beyond
- * double range (1e400, which parses to Infinity). A `long` must also be within +-2^53, where
- * the double it is read through is still exact.
+ * double range (1e400, which parses to Infinity). A `long` past +-2^53, where the double it
+ * is parsed to is no longer exact, is read from its digits and must fit in 64 bits.
  */
+import { exactInteger, JsonNumber } from './json-document.js';
 import { isIntegerNumber } from './json-scan.js';
 import { epochMillisToMicros, parseIsoDate, parseIsoTimestampMicros } from './temporal.js';
 import type { JsonColumnSpec } from './task.js';
@@ -45,6 +46,17 @@ function numberMismatch(spec: JsonColumnSpec, expected: string, source: Uint8Arr
 }
 
 /**
+ * Past 2^53 the double has rounded the number: its digits are read instead (rare, so the
+ * text and regex of exactInteger are affordable here).
+ */
+function exactLong(spec: JsonColumnSpec, source: Uint8Array, start: number, end: number): bigint | FieldError {
+  const text = Buffer.from(source.buffer, source.byteOffset + start, end - start).toString('latin1');
+  const exact = exactInteger(new JsonNumber(text));
+  if (typeof exact === 'bigint') return exact;
+  return numberMismatch(spec, 'an integer within the 64-bit long range', source, start, end);
+}
+
+/**
  * Converts one property value (undefined when absent); null and absent both become null.
  * source[start, end) is the value's JSON text, which a number is judged on (see above).
  */
@@ -67,8 +79,7 @@ export function convertJsonField(spec: JsonColumnSpec, raw: unknown, source: Uin
       if (typeof raw !== 'number') return mismatch(spec, 'an integer', raw);
       if (!isIntegerNumber(source, start, end)) return numberMismatch(spec, 'an integer', source, start, end);
       if (Number.isSafeInteger(raw)) return BigInt(raw);
-      // The double has rounded it (or overflowed): writing it would store a different number.
-      return new FieldError(`field "${spec.path}" (column ${spec.name}, long): ${numberText(source, start, end)} is beyond +-2^53 and cannot be read exactly from JSON`);
+      return exactLong(spec, source, start, end);
     case 'timestamptz': {
       const micros =
         typeof raw === 'string' ? parseIsoTimestampMicros(raw) : typeof raw === 'number' ? epochMillisToMicros(raw) : undefined;

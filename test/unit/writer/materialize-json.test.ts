@@ -34,7 +34,7 @@ test('json: typed columns convert, bad records are reported with offsets and rea
     /* 8 */ doc([1, 2]), // not an object
     /* 9 */ doc({ at: '2024-02-30T00:00:00Z' }), // no such day
     /* 10 */ doc({ id: 2, name: 'é', at: '2024-03-01 13:30:00+01:30', day: null, ok: null }),
-    /* 11 */ Buffer.from('{"id": 12345678901234567890}', 'utf8'), // beyond 2^53
+    /* 11 */ Buffer.from('{"id": 12345678901234567890}', 'utf8'), // beyond int64
     /* 12 */ Buffer.from('  {"name":"\\ud83d\\ude00 \\u0000"}  ', 'utf8'),
   ];
   const segment = writeSegment(dir, [
@@ -53,7 +53,7 @@ test('json: typed columns convert, bad records are reported with offsets and rea
   assert.match(bad.get(7)!, /null \(a tombstone\)/);
   assert.match(bad.get(8)!, /JSON array, not an object/);
   assert.match(bad.get(9)!, /field "at" \(column at, timestamptz\): expected an ISO-8601 timestamp/);
-  assert.match(bad.get(11)!, /beyond \+-2\^53/);
+  assert.match(bad.get(11)!, /field "id" \(column id, long\): expected an integer within the 64-bit long range, got number 12345678901234567890/);
 
   assert.equal(result.rowCount, 5);
   assert.equal(result.lastOffset, 112n);
@@ -171,7 +171,7 @@ test('json: integer columns take integers by their digits (1.0, 1e3), not fracti
     ['id', '1.0000000000000001', 'field "id" (column id, long): expected an integer, got number 1.0000000000000001'],
     ['id', '1e-400', 'field "id" (column id, long): expected an integer, got number 1e-400'],
     ['id', '12e-1', 'field "id" (column id, long): expected an integer, got number 12e-1'],
-    ['id', '1e400', 'field "id" (column id, long): 1e400 is beyond +-2^53 and cannot be read exactly from JSON'],
+    ['id', '1e400', 'field "id" (column id, long): expected an integer within the 64-bit long range, got number 1e400'],
     ['qty', '2147483647.0', 2147483647],
     ['qty', '-2.147483648E9', -2147483648],
     ['qty', '1.0000000000000001', 'field "qty" (column qty, int): expected a 32-bit integer, got number 1.0000000000000001'],
@@ -208,4 +208,33 @@ test('json: long and double columns judge numbers as the JSON Schema path does f
   // What both paths agree on, spelled out:
   assert.deepEqual(taken.long, ['0', '-0', '1', '1.0', '1e3', '1E+3', '1.5e1', '100e-2', '-0.0e5', '0e-400', '9007199254740991', '9007199254740991.000']);
   assert.deepEqual(taken.double, texts.filter((t) => !['1e400', '-1e400', '1.7976931348623159e308'].includes(t)));
+});
+
+test('json: long columns past 2^53 are read from their digits, exactly, up to the int64 limits', async () => {
+  const dir = tempDir();
+  const texts = [
+    '9007199254740993', // 2^53 + 1: JSON.parse gives ...992
+    '-9223372036854775808',
+    '9223372036854775807',
+    '9.007199254740993e15',
+    '92233720368547758.07e2',
+    '9223372036854775808', // int64 max + 1
+    '1e19',
+  ];
+  const segment = writeSegment(dir, [
+    { baseOffset: 0n, codec: CompressionCodec.None, records: texts.map((t, i) => ({ value: Buffer.from(`{"id": ${t}}`, 'utf8'), timestamp: T + BigInt(i) })) },
+  ]);
+  const result = await materialize(task(segment, dir, { valueFormat: 'json', jsonColumns: specs, schema: jsonSchema(specs) }));
+  assert.deepEqual(
+    result.badRecords.map((r) => [r.offset, r.reason]),
+    [
+      [5n, 'field "id" (column id, long): expected an integer within the 64-bit long range, got number 9223372036854775808'],
+      [6n, 'field "id" (column id, long): expected an integer within the 64-bit long range, got number 1e19'],
+    ],
+  );
+  const rows = await readRows(result.files[0].path);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [9007199254740993n, -9223372036854775808n, 9223372036854775807n, 9007199254740993n, 9223372036854775807n],
+  );
 });
