@@ -5,13 +5,13 @@
  * is in force.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LakegateConfig } from '../config.js';
 import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { logger } from '../logger.js';
 import type { ValidationPool } from '../record-validation/validation-pool.js';
+import { isObject, readMetaFile } from './meta-file.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
 
@@ -186,10 +186,18 @@ export function brokerDefault(config: LakegateConfig, name: string): string {
   return config.brokerTopicDefaults[name] ?? def.default;
 }
 
-/** A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties. */
+/**
+ * A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties.
+ * A damaged file stops the start rather than being replaced: clients would see a new cluster.
+ */
 function loadClusterId(metaDir: string): string {
   const file = path.join(metaDir, 'cluster.json');
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { clusterId: string }).clusterId;
+  const stored = readMetaFile<{ clusterId: string }>(
+    file,
+    (v) => (isObject(v) && typeof v.clusterId === 'string' && v.clusterId !== '' ? null : 'expected {"clusterId": "<non-empty string>"}'),
+    'restore it from a backup, or write {"clusterId": "<the id clients saw>"} into it; removing it gives this data dir a new cluster id',
+  );
+  if (stored) return stored.clusterId;
   const clusterId = randomBytes(16).toString('base64url');
   writeFileAtomically(file, JSON.stringify({ clusterId }));
   return clusterId;

@@ -6,9 +6,10 @@
  * to remove: a log no topic claims for another reason (a lost or older topics.json) is kept.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { isObject, readMetaFile } from './meta-file.js';
 
 export interface Topic {
   name: string;
@@ -24,6 +25,31 @@ interface StoredTopic {
   partitions: number;
   configs: Record<string, string>;
   createdAtMs: number;
+}
+
+interface StoredTopics {
+  topics: StoredTopic[];
+  deleting?: string[];
+}
+
+/** What is wrong with a parsed topics.json, or null: a bad entry would fail later, far from the cause. */
+function storedTopicsProblem(v: unknown): string | null {
+  if (!isObject(v) || !Array.isArray(v.topics)) return 'expected {"topics": [...], "deleting": [...]}';
+  for (const [i, t] of v.topics.entries()) {
+    const ok =
+      isObject(t) &&
+      typeof t.name === 'string' &&
+      typeof t.id === 'string' &&
+      /^[0-9a-f]{32}$/.test(t.id) &&
+      Number.isSafeInteger(t.partitions) &&
+      (t.partitions as number) > 0 &&
+      isObject(t.configs) &&
+      Object.values(t.configs).every((c) => typeof c === 'string') &&
+      typeof t.createdAtMs === 'number';
+    if (!ok) return `topics[${i}] is not {"name", "id" (32 hex digits), "partitions" (> 0), "configs" (strings), "createdAtMs"}`;
+  }
+  if (v.deleting !== undefined && !(Array.isArray(v.deleting) && v.deleting.every((n) => typeof n === 'string'))) return '"deleting" is not a list of topic names';
+  return null;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -65,16 +91,9 @@ export class TopicRegistry {
   constructor(metaDir: string) {
     mkdirSync(metaDir, { recursive: true });
     this.file = path.join(metaDir, 'topics.json');
-    if (existsSync(this.file)) {
-      let stored: { topics: StoredTopic[]; deleting?: string[] };
-      try {
-        stored = JSON.parse(readFileSync(this.file, 'utf8')) as typeof stored;
-      } catch (err) {
-        throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); restore it from a backup`);
-      }
-      for (const t of stored.topics) this.topics.set(t.name, { ...t, id: Buffer.from(t.id, 'hex') });
-      for (const name of stored.deleting ?? []) this.deleting.add(name);
-    }
+    const stored = readMetaFile<StoredTopics>(this.file, storedTopicsProblem, 'restore it from a backup');
+    for (const t of stored?.topics ?? []) this.topics.set(t.name, { ...t, id: Buffer.from(t.id, 'hex') });
+    for (const name of stored?.deleting ?? []) this.deleting.add(name);
   }
 
   /** Topics whose log deletion was recorded and has not been confirmed done. */

@@ -5,8 +5,8 @@
  * the key `<topic id>.dlq`), so a topic whose own table name would be `<table>_dlq` never
  * lands in another topic's dead-letter table: whichever comes second gets the id suffix.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isObject, readMetaFile } from '../broker-api/meta-file.js';
 import { writeFileAtomically } from '../broker-api/topic-registry.js';
 import type { Topic } from '../broker-api/topic-registry.js';
 import { DEAD_LETTER_SUFFIX } from './dead-letter-tables.js';
@@ -19,8 +19,13 @@ export class TableNames {
 
   constructor(metaDir: string) {
     this.file = path.join(metaDir, 'tables.json');
-    const stored = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
-    this.names = new Map(Object.entries(stored));
+    const stored = readMetaFile<Record<string, string>>(
+      this.file,
+      storedNamesProblem,
+      'restore it from a backup (it maps topic ids to table names: {"<topic id in hex>": "<table>", "<topic id in hex>.dlq": "<table>_dlq"}); ' +
+        'removing it names tables after their topics again, which can point a topic at another table',
+    );
+    this.names = new Map(Object.entries(stored ?? {}));
   }
 
   /** The topic's table name, assigning (and persisting) one on first use. */
@@ -44,4 +49,14 @@ export class TableNames {
     writeFileAtomically(this.file, JSON.stringify(Object.fromEntries(this.names), null, 2));
     return name;
   }
+}
+
+/** What is wrong with a parsed tables.json, or null. */
+function storedNamesProblem(v: unknown): string | null {
+  if (!isObject(v)) return 'expected an object of topic ids to table names';
+  for (const [key, name] of Object.entries(v)) {
+    if (!/^[0-9a-f]{32}(\.dlq)?$/.test(key)) return `"${key}" is not a topic id (32 hex digits, with .dlq for a dead-letter table)`;
+    if (typeof name !== 'string' || name === '') return `the table name of "${key}" is not a non-empty string`;
+  }
+  return null;
 }
