@@ -230,11 +230,13 @@ function parseRegistryUrl(v: string): string {
 
 /** Java-properties style (key=value, # comments) or JSON, by the file's extension. */
 export function readConfigFile(file: string): Record<string, string> {
-  const text = readFileSync(file, 'utf8');
-  if (path.extname(file) === '.json') {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file ${file}: ${readFailure(err)}`);
   }
+  if (path.extname(file) === '.json') return jsonSettings(file, text);
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -242,6 +244,33 @@ export function readConfigFile(file: string): Record<string, string> {
     const eq = line.search(/[=:]/);
     if (eq < 0) throw new ConfigError(`${file}: expected key=value, got "${line}"`);
     out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The reason a file could not be read, without Node's "ENOENT: ..., open '<file>'" noise. */
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (err as Error).message;
+}
+
+/** A JSON config file: one object whose values are strings, numbers or booleans. */
+function jsonSettings(file: string, text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`the config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the config file ${file} must hold one JSON object of settings`);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    // String() would turn an object into "[object Object]" and a null into "null".
+    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(`${key} in the config file ${file}: a string, number or boolean, not ${JSON.stringify(value)}`);
+    out[key] = String(value);
   }
   return out;
 }

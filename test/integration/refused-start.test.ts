@@ -1,7 +1,8 @@
 /**
  * Start-ups lakegate must refuse with one line naming what is wrong (no stack trace), changing
  * nothing: a damaged meta file (cluster.json, tables.json, topics.json) is never replaced,
- * since a new one would give the cluster a new id or point topics at other tables.
+ * since a new one would give the cluster a new id or point topics at other tables; a config
+ * file that cannot be read.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,20 @@ test('a damaged cluster.json, tables.json or topics.json stops the start with th
     assert.deepEqual(await admin2.listTopics(), ['orders']);
     await admin2.disconnect();
     await again.stop();
+  } finally {
+    removeDir(dataDir);
+  }
+});
+
+test('a --config file that is missing or unreadable is named in one line, and the start is refused', async () => {
+  const dataDir = freshDataDir();
+  try {
+    const missing = path.join(dataDir, 'no-such.properties');
+    assertOneLine(await serve(['--data-dir', dataDir, '--config', missing]), 2, new RegExp(`^lakegate: cannot read the config file ${escape(missing)}: no such file$`));
+    assertOneLine(await serve(['--data-dir', dataDir], { LAKEGATE_CONFIG: dataDir }), 2, new RegExp(`^lakegate: cannot read the config file ${escape(dataDir)}: it is a directory$`));
+    const broken = path.join(dataDir, 'broken.json');
+    writeFileSync(broken, '{"num.partitions": ');
+    assertOneLine(await serve(['--data-dir', dataDir, '--config', broken]), 2, new RegExp(`^lakegate: the config file ${escape(broken)} is not valid JSON`));
   } finally {
     removeDir(dataDir);
   }
