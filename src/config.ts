@@ -6,6 +6,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkTopicConfig, combinedConfigProblem, TOPIC_CONFIGS } from './broker-api/topic-configs.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './broker-api/topic-registry.js';
+
+/**
+ * Writer threads all start with the process, each a V8 isolate with its own heap (about 25 MB
+ * resident before any work, measured with 1 and 9 threads), and the work is CPU-bound:
+ * threads beyond the cores add memory, not throughput. 256 is above the core count of today's
+ * largest machines and still refuses a typo (100000) that would try to start that many.
+ */
+export const MAX_WRITER_THREADS = 256;
 
 export type FsyncPolicy = 'before-ack' | 'interval' | 'os';
 
@@ -84,7 +93,7 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     parse: parseBool,
     help: 'create unknown topics on Metadata requests that allow it (default true)',
   },
-  { key: 'numPartitions', file: 'num.partitions', env: 'LAKEGATE_NUM_PARTITIONS', flag: 'num-partitions', parse: parsePositiveInt, help: 'partitions of auto-created topics (default 1)' },
+  { key: 'numPartitions', file: 'num.partitions', env: 'LAKEGATE_NUM_PARTITIONS', flag: 'num-partitions', parse: parsePartitionCount, help: `partitions of auto-created topics (default 1, at most ${MAX_PARTITIONS_PER_REQUEST})` },
   {
     key: 'socketRequestMaxBytes',
     file: 'socket.request.max.bytes',
@@ -138,8 +147,8 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     file: 'writer.threads',
     env: 'LAKEGATE_WRITER_THREADS',
     flag: 'writer-threads',
-    parse: parseNonNegativeInt,
-    help: 'worker threads that write Parquet, niced below the event loop (default: one per core)',
+    parse: parseWriterThreads,
+    help: `worker threads that write Parquet, niced below the event loop (default: one per core, at most ${MAX_WRITER_THREADS})`,
   },
   {
     key: 'schemaRegistryUrl',
@@ -190,6 +199,21 @@ function parsePositiveInt(v: string): number {
 function parseNonNegativeInt(v: string): number {
   const n = decimalInteger(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`not a non-negative integer: ${v}`);
+  return n;
+}
+/**
+ * An auto-created topic gets this many partitions, each a directory and open files reopened
+ * at every start; CreateTopics refuses more than MAX_PARTITIONS_PER_REQUEST in one request
+ * (as Kafka's controller), and auto-creation is held to the same bound.
+ */
+function parsePartitionCount(v: string): number {
+  const n = parsePositiveInt(v);
+  if (n > MAX_PARTITIONS_PER_REQUEST) throw new ConfigError(`at most ${MAX_PARTITIONS_PER_REQUEST} partitions, not ${v}`);
+  return n;
+}
+function parseWriterThreads(v: string): number {
+  const n = parseNonNegativeInt(v);
+  if (n > MAX_WRITER_THREADS) throw new ConfigError(`at most ${MAX_WRITER_THREADS} writer threads, not ${v}`);
   return n;
 }
 /** Kafka's node ids are int32, and Metadata encodes them so. */

@@ -55,6 +55,14 @@ function storedTopicsProblem(v: unknown): string | null {
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_NAME = 249;
 
+/**
+ * Kafka's controller refuses a request that would create more partitions than this
+ * (POLICY_VIOLATION). Here each partition is a directory and open files, and a topic is
+ * reopened at every start, so an unbounded count could exhaust memory or descriptors on every
+ * restart; the same cap keeps what Kafka accepts. num.partitions (auto-creation) is held to it.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
 /** Kafka's topic name rules; the message is what a Kafka broker says. */
 export function topicNameProblem(name: string): string | null {
   if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';

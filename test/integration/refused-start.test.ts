@@ -2,7 +2,7 @@
  * Start-ups lakegate must refuse with one line naming what is wrong (no stack trace), changing
  * nothing: a damaged meta file (cluster.json, tables.json, topics.json) is never replaced,
  * since a new one would give the cluster a new id or point topics at other tables; a config
- * file that cannot be read.
+ * file that cannot be read; a partition count for auto-created topics past the bound.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,6 +109,18 @@ test('a --config file that is missing or unreadable is named in one line, and th
     const broken = path.join(dataDir, 'broken.json');
     writeFileSync(broken, '{"num.partitions": ');
     assertOneLine(await serve(['--data-dir', dataDir, '--config', broken]), 2, new RegExp(`^lakegate: the config file ${escape(broken)} is not valid JSON`));
+  } finally {
+    removeDir(dataDir);
+  }
+});
+
+test('num.partitions for auto-created topics past 10,000 (the CreateTopics bound) is refused at start', async () => {
+  const dataDir = freshDataDir();
+  try {
+    assertOneLine(await serve(['--data-dir', dataDir, '--num-partitions', '10001']), 2, /^lakegate: --num-partitions: at most 10000 partitions, not 10001$/);
+    const file = path.join(dataDir, 'lakegate.properties');
+    writeFileSync(file, 'num.partitions=10000000\n');
+    assertOneLine(await serve(['--data-dir', dataDir, '--config', file]), 2, /^lakegate: num\.partitions in the config file: at most 10000 partitions, not 10000000$/);
   } finally {
     removeDir(dataDir);
   }

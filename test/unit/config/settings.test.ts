@@ -25,6 +25,16 @@ test('numbers are decimal integers, node ids fit Kafka int32, and the error name
   assert.equal(resolveConfig({}, { LAKEGATE_NUM_PARTITIONS: '16' }).numPartitions, 16);
 });
 
+test('writer threads and the partitions of auto-created topics have upper bounds, in every form', () => {
+  assert.equal(resolveConfig({ 'writer-threads': '256' }, {}).writerThreads, 256);
+  refuses(() => resolveConfig({ 'writer-threads': '100000' }, {}), /^--writer-threads: at most 256 writer threads, not 100000$/);
+  refuses(() => resolveConfig({}, { LAKEGATE_WRITER_THREADS: '257' }), /^LAKEGATE_WRITER_THREADS: at most 256 writer threads/);
+  refuses(() => resolveConfig({}, {}, { 'writer.threads': '257' }), /^writer\.threads in the config file: at most 256 writer threads/);
+  assert.equal(resolveConfig({}, { LAKEGATE_NUM_PARTITIONS: '10000' }).numPartitions, 10000);
+  refuses(() => resolveConfig({ 'num-partitions': '10001' }, {}), /^--num-partitions: at most 10000 partitions, not 10001$/);
+  refuses(() => resolveConfig({}, {}, { 'num.partitions': '10000000' }), /^num\.partitions in the config file: at most 10000 partitions/);
+});
+
 test('a config file that cannot be read, or JSON that is not one object of plain values, is a ConfigError naming the file', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lakegate-config-file-'));
   try {
