@@ -98,19 +98,17 @@ export class Broker {
       return this.createTopic(name, partitions, configs, explicit);
     }
     const work = (async () => {
-      // Registry first: a crash before the logs exist leaves a registered topic whose
-      // missing partition directories open() creates, never data without a topic.
+      // Registry first, durable before the logs exist: a crash before they exist leaves a
+      // registered topic whose missing partition directories open() creates, never data
+      // without a topic. The topics of one request share the write (flush coalesces).
       const topic = this.registry.add(name, partitions, configs);
       try {
+        await this.registry.flush();
         const runtime = await this.openTopic(topic);
         this.runtimes.set(name, runtime);
         return runtime;
       } catch (err) {
-        this.registry.remove(name);
-        await this.logs.deleteTopic(name).then(
-          () => this.registry.deleted(name),
-          (e) => logger.warn({ topic: name, err: e }, 'removing the logs of a topic whose creation failed failed; retried at the next start'),
-        );
+        await this.forgetFailedCreation(name);
         throw err;
       }
     })();
@@ -125,13 +123,30 @@ export class Broker {
   async deleteTopic(name: string): Promise<void> {
     if (!this.runtimes.has(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
     this.runtimes.delete(name);
+    // The deletion is durable before the logs go: a crash in between finishes it at start.
     this.registry.remove(name);
+    await this.registry.flush();
     await this.logs.deleteTopic(name);
     this.registry.deleted(name);
+    await this.registry.flush();
   }
 
   async close(): Promise<void> {
+    await this.registry.settled();
     await this.logs.close();
+  }
+
+  /** Undoes a creation that failed; its own failure is logged, the creation's is reported. */
+  private async forgetFailedCreation(name: string): Promise<void> {
+    this.registry.remove(name);
+    try {
+      await this.registry.flush();
+      await this.logs.deleteTopic(name);
+      this.registry.deleted(name);
+      await this.registry.flush();
+    } catch (e) {
+      logger.warn({ topic: name, err: e }, 'removing a topic whose creation failed failed; retried at the next start');
+    }
   }
 
   /**
@@ -144,7 +159,8 @@ export class Broker {
    */
   private async removeOrphanLogs(): Promise<void> {
     const unclaimed = new Set(this.logs.all().map((l) => l.topic).filter((name) => !this.registry.get(name)));
-    for (const name of this.registry.pendingDeletions()) {
+    const pending = this.registry.pendingDeletions();
+    for (const name of pending) {
       if (unclaimed.delete(name)) {
         logger.warn({ topic: name }, 'deleting the log of a deleted topic (the deletion was interrupted)');
         await this.logs.deleteTopic(name);
@@ -152,6 +168,7 @@ export class Broker {
       // A topic re-created under the name keeps its new logs.
       this.registry.deleted(name);
     }
+    if (pending.length > 0) await this.registry.flush();
     if (unclaimed.size > 0) {
       const names = [...unclaimed].sort();
       throw new Error(

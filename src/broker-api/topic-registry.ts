@@ -4,11 +4,16 @@
  * (write, fsync, rename, fsync dir) so a crash leaves either the old or the new file, never a
  * torn one. The deletions are recorded so that start-up removes only logs a DeleteTopics asked
  * to remove: a log no topic claims for another reason (a lost or older topics.json) is kept.
+ *
+ * Changes apply in memory at once and reach the file through flush(), which coalesces the
+ * changes made together (a CreateTopics of many topics) into one write; nothing a client is
+ * told about (a created or deleted topic) may be answered before its flush() resolves.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { CoalescedFileWriter } from './coalesced-file-writer.js';
 import { isObject, readMetaFile } from './meta-file.js';
 
 export interface Topic {
@@ -94,14 +99,15 @@ export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
   /** Names whose logs a DeleteTopics is removing (or a crash interrupted removing). */
   private readonly deleting = new Set<string>();
-  private readonly file: string;
+  private readonly writer: CoalescedFileWriter;
 
   constructor(metaDir: string) {
     mkdirSync(metaDir, { recursive: true });
-    this.file = path.join(metaDir, 'topics.json');
-    const stored = readMetaFile<StoredTopics>(this.file, storedTopicsProblem, 'restore it from a backup');
+    const file = path.join(metaDir, 'topics.json');
+    const stored = readMetaFile<StoredTopics>(file, storedTopicsProblem, 'restore it from a backup');
     for (const t of stored?.topics ?? []) this.topics.set(t.name, { ...t, id: Buffer.from(t.id, 'hex') });
     for (const name of stored?.deleting ?? []) this.deleting.add(name);
+    this.writer = new CoalescedFileWriter(file, () => this.serialize());
   }
 
   /** Topics whose log deletion was recorded and has not been confirmed done. */
@@ -122,29 +128,41 @@ export class TopicRegistry {
     return [...this.topics.values()];
   }
 
+  /** Registers a topic; durable once a flush() called after this resolves. */
   add(name: string, partitions: number, configs: Record<string, string>): Topic {
     if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     const topic: Topic = { name, id: newTopicId(), partitions, configs, createdAtMs: Date.now() };
     this.topics.set(name, topic);
-    this.persist();
     return topic;
   }
 
-  /** Unregisters a topic and records, in the same write, that its logs are to be deleted. */
+  /**
+   * Unregisters a topic and records that its logs are to be deleted: both in one change, so
+   * the write that unregisters it records the deletion. Flush before deleting the logs.
+   */
   remove(name: string): void {
     this.topics.delete(name);
     this.deleting.add(name);
-    this.persist();
   }
 
   /** The logs of a removed topic are gone. */
   deleted(name: string): void {
-    if (this.deleting.delete(name)) this.persist();
+    this.deleting.delete(name);
   }
 
-  private persist(): void {
+  /** Resolves once every change made before the call is durable in topics.json. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Resolves once no write of topics.json is under way. */
+  settled(): Promise<void> {
+    return this.writer.settled();
+  }
+
+  private serialize(): string {
     const stored: StoredTopic[] = this.all().map((t) => ({ ...t, id: t.id.toString('hex') }));
-    writeFileAtomically(this.file, JSON.stringify({ topics: stored, deleting: [...this.deleting] }, null, 2));
+    return JSON.stringify({ topics: stored, deleting: [...this.deleting] }, null, 2);
   }
 }
 
