@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `lakegate` command: `serve` runs the gateway, `dump-log` prints a partition's log. */
 import { parseArgs } from 'node:util';
+import { MetaFileError } from './broker-api/meta-file.js';
 import { ConfigError, configHelp, readConfigFile, resolveConfig } from './config.js';
 import { DataDirInUseError } from './data-dir-lock.js';
 import { logger } from './logger.js';
@@ -128,7 +129,8 @@ main().catch((err) => {
     process.stderr.write(`lakegate: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  if (err instanceof DataDirInUseError) {
+  // Problems the operator fixes in the data directory: the message says what and how.
+  if (err instanceof DataDirInUseError || err instanceof MetaFileError) {
     process.stderr.write(`lakegate: ${err.message}\n`);
     process.exit(1);
   }

@@ -6,6 +6,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkTopicConfig, combinedConfigProblem, TOPIC_CONFIGS } from './broker-api/topic-configs.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './broker-api/topic-registry.js';
+
+/**
+ * Writer threads all start with the process, each a V8 isolate with its own heap (about 25 MB
+ * resident before any work, measured with 1 and 9 threads), and the work is CPU-bound:
+ * threads beyond the cores add memory, not throughput. 256 is above the core count of today's
+ * largest machines and still refuses a typo (100000) that would try to start that many.
+ */
+export const MAX_WRITER_THREADS = 256;
 
 export type FsyncPolicy = 'before-ack' | 'interval' | 'os';
 
@@ -84,7 +93,7 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     parse: parseBool,
     help: 'create unknown topics on Metadata requests that allow it (default true)',
   },
-  { key: 'numPartitions', file: 'num.partitions', env: 'LAKEGATE_NUM_PARTITIONS', flag: 'num-partitions', parse: parsePositiveInt, help: 'partitions of auto-created topics (default 1)' },
+  { key: 'numPartitions', file: 'num.partitions', env: 'LAKEGATE_NUM_PARTITIONS', flag: 'num-partitions', parse: parsePartitionCount, help: `partitions of auto-created topics (default 1, at most ${MAX_PARTITIONS_PER_REQUEST})` },
   {
     key: 'socketRequestMaxBytes',
     file: 'socket.request.max.bytes',
@@ -138,8 +147,8 @@ const SETTINGS: Array<{ key: keyof LakegateConfig; file: string; env: string; fl
     file: 'writer.threads',
     env: 'LAKEGATE_WRITER_THREADS',
     flag: 'writer-threads',
-    parse: parseNonNegativeInt,
-    help: 'worker threads that write Parquet, niced below the event loop (default: one per core)',
+    parse: parseWriterThreads,
+    help: `worker threads that write Parquet, niced below the event loop (default: one per core, at most ${MAX_WRITER_THREADS})`,
   },
   {
     key: 'schemaRegistryUrl',
@@ -192,6 +201,21 @@ function parseNonNegativeInt(v: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`not a non-negative integer: ${v}`);
   return n;
 }
+/**
+ * An auto-created topic gets this many partitions, each a directory and open files reopened
+ * at every start; CreateTopics refuses more than MAX_PARTITIONS_PER_REQUEST in one request
+ * (as Kafka's controller), and auto-creation is held to the same bound.
+ */
+function parsePartitionCount(v: string): number {
+  const n = parsePositiveInt(v);
+  if (n > MAX_PARTITIONS_PER_REQUEST) throw new ConfigError(`at most ${MAX_PARTITIONS_PER_REQUEST} partitions, not ${v}`);
+  return n;
+}
+function parseWriterThreads(v: string): number {
+  const n = parseNonNegativeInt(v);
+  if (n > MAX_WRITER_THREADS) throw new ConfigError(`at most ${MAX_WRITER_THREADS} writer threads, not ${v}`);
+  return n;
+}
 /** Kafka's node ids are int32, and Metadata encodes them so. */
 function parseNodeId(v: string): number {
   const n = parseNonNegativeInt(v);
@@ -230,11 +254,13 @@ function parseRegistryUrl(v: string): string {
 
 /** Java-properties style (key=value, # comments) or JSON, by the file's extension. */
 export function readConfigFile(file: string): Record<string, string> {
-  const text = readFileSync(file, 'utf8');
-  if (path.extname(file) === '.json') {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file ${file}: ${readFailure(err)}`);
   }
+  if (path.extname(file) === '.json') return jsonSettings(file, text);
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -242,6 +268,33 @@ export function readConfigFile(file: string): Record<string, string> {
     const eq = line.search(/[=:]/);
     if (eq < 0) throw new ConfigError(`${file}: expected key=value, got "${line}"`);
     out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The reason a file could not be read, without Node's "ENOENT: ..., open '<file>'" noise. */
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (err as Error).message;
+}
+
+/** A JSON config file: one object whose values are strings, numbers or booleans. */
+function jsonSettings(file: string, text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`the config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the config file ${file} must hold one JSON object of settings`);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    // String() would turn an object into "[object Object]" and a null into "null".
+    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(`${key} in the config file ${file}: a string, number or boolean, not ${JSON.stringify(value)}`);
+    out[key] = String(value);
   }
   return out;
 }

@@ -5,13 +5,13 @@
  * is in force.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LakegateConfig } from '../config.js';
 import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { logger } from '../logger.js';
 import type { ValidationPool } from '../record-validation/validation-pool.js';
+import { isObject, readMetaFile } from './meta-file.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
 
@@ -103,19 +103,17 @@ export class Broker {
       return this.createTopic(name, partitions, configs, explicit);
     }
     const work = (async () => {
-      // Registry first: a crash before the logs exist leaves a registered topic whose
-      // missing partition directories open() creates, never data without a topic.
+      // Registry first, durable before the logs exist: a crash before they exist leaves a
+      // registered topic whose missing partition directories open() creates, never data
+      // without a topic. The topics of one request share the write (flush coalesces).
       const topic = this.registry.add(name, partitions, configs);
       try {
+        await this.registry.flush();
         const runtime = await this.openTopic(topic);
         this.runtimes.set(name, runtime);
         return runtime;
       } catch (err) {
-        this.registry.remove(name);
-        await this.logs.deleteTopic(name).then(
-          () => this.registry.deleted(name),
-          (e) => logger.warn({ topic: name, err: e }, 'removing the logs of a topic whose creation failed failed; retried at the next start'),
-        );
+        await this.forgetFailedCreation(name);
         throw err;
       }
     })();
@@ -130,9 +128,12 @@ export class Broker {
   async deleteTopic(name: string): Promise<void> {
     if (!this.runtimes.has(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
     this.runtimes.delete(name);
+    // The deletion is durable before the logs go: a crash in between finishes it at start.
     this.registry.remove(name);
+    await this.registry.flush();
     await this.logs.deleteTopic(name);
     this.registry.deleted(name);
+    await this.registry.flush();
   }
 
   get shutdownSignal(): AbortSignal {
@@ -149,7 +150,21 @@ export class Broker {
   }
 
   async close(): Promise<void> {
+    await this.registry.settled();
     await this.logs.close();
+  }
+
+  /** Undoes a creation that failed; its own failure is logged, the creation's is reported. */
+  private async forgetFailedCreation(name: string): Promise<void> {
+    this.registry.remove(name);
+    try {
+      await this.registry.flush();
+      await this.logs.deleteTopic(name);
+      this.registry.deleted(name);
+      await this.registry.flush();
+    } catch (e) {
+      logger.warn({ topic: name, err: e }, 'removing a topic whose creation failed failed; retried at the next start');
+    }
   }
 
   /**
@@ -162,7 +177,8 @@ export class Broker {
    */
   private async removeOrphanLogs(): Promise<void> {
     const unclaimed = new Set(this.logs.all().map((l) => l.topic).filter((name) => !this.registry.get(name)));
-    for (const name of this.registry.pendingDeletions()) {
+    const pending = this.registry.pendingDeletions();
+    for (const name of pending) {
       if (unclaimed.delete(name)) {
         logger.warn({ topic: name }, 'deleting the log of a deleted topic (the deletion was interrupted)');
         await this.logs.deleteTopic(name);
@@ -170,6 +186,7 @@ export class Broker {
       // A topic re-created under the name keeps its new logs.
       this.registry.deleted(name);
     }
+    if (pending.length > 0) await this.registry.flush();
     if (unclaimed.size > 0) {
       const names = [...unclaimed].sort();
       throw new Error(
@@ -204,10 +221,18 @@ export function brokerDefault(config: LakegateConfig, name: string): string {
   return config.brokerTopicDefaults[name] ?? def.default;
 }
 
-/** A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties. */
+/**
+ * A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties.
+ * A damaged file stops the start rather than being replaced: clients would see a new cluster.
+ */
 function loadClusterId(metaDir: string): string {
   const file = path.join(metaDir, 'cluster.json');
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { clusterId: string }).clusterId;
+  const stored = readMetaFile<{ clusterId: string }>(
+    file,
+    (v) => (isObject(v) && typeof v.clusterId === 'string' && v.clusterId !== '' ? null : 'expected {"clusterId": "<non-empty string>"}'),
+    'restore it from a backup, or write {"clusterId": "<the id clients saw>"} into it; removing it gives this data dir a new cluster id',
+  );
+  if (stored) return stored.clusterId;
   const clusterId = randomBytes(16).toString('base64url');
   writeFileAtomically(file, JSON.stringify({ clusterId }));
   return clusterId;

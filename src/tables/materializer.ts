@@ -169,7 +169,7 @@ export class Materializer {
 
   private async startTopic(runtime: TopicRuntime, configured: TopicTableSettings): Promise<void> {
     try {
-      const name = this.names.nameFor(runtime.topic);
+      const names = await this.names.namesFor(runtime.topic);
       const subject = valueSubject(runtime.topic.name);
       const wantsSchema = configured.valueFormat === 'auto' || isTypedValueFormat(configured.valueFormat);
       const latest = this.schemaStore && wantsSchema ? await TypedValueSchemas.latest(this.schemaStore, subject) : undefined;
@@ -190,7 +190,7 @@ export class Materializer {
         }
       }
       const properties = { ...configured.icebergProperties, [VALUE_FORMAT_PROPERTY]: valueFormat };
-      const table = await this.openTable({ namespace: TABLE_NAMESPACE, name, topic: runtime, settings: configured, schema, properties });
+      const table = await this.openTable({ namespace: TABLE_NAMESPACE, name: names.table, topic: runtime, settings: configured, schema, properties });
       const state = await table.currentSchema?.();
       // auto keeps the format the table was created with (tables from before the property: raw).
       if (configured.valueFormat === 'auto' && state) valueFormat = (state.properties[VALUE_FORMAT_PROPERTY] as ValueFormat | undefined) ?? 'raw';
@@ -201,7 +201,7 @@ export class Materializer {
       }
       const deadLetters = this.deadLetterTables && {
         tables: this.deadLetterTables,
-        ref: { namespace: TABLE_NAMESPACE, name: this.names.deadLetterNameFor(runtime.topic), topic: runtime },
+        ref: { namespace: TABLE_NAMESPACE, name: names.deadLetters, topic: runtime },
       };
       const m = new TopicMaterializer(runtime, table, { ...configured, valueFormat }, this.pool, typed, deadLetters);
       await m.start();

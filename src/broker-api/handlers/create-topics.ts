@@ -15,7 +15,7 @@ import {
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 import { TOPIC_CONFIGS, checkTopicConfig, combinedConfigProblem } from '../topic-configs.js';
-import { topicNameProblem } from '../topic-registry.js';
+import { MAX_PARTITIONS_PER_REQUEST, topicNameProblem } from '../topic-registry.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -79,14 +79,6 @@ function describeCreated(broker: Broker, name: string, topicId: Buffer, partitio
     })),
   };
 }
-
-/**
- * Kafka's controller refuses a request that would create more partitions than this
- * (POLICY_VIOLATION). Here each partition is a directory and open files, and a topic is
- * reopened at every start, so an unbounded count could exhaust memory or descriptors on every
- * restart; the same cap keeps what Kafka accepts.
- */
-export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponse> = {
   api: CreateTopics,

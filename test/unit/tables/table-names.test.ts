@@ -13,36 +13,34 @@ import { TableNames } from '../../../src/tables/table-names.js';
 
 const topic = (name: string, idByte: number): Topic => ({ name, id: Buffer.alloc(16, idByte), partitions: 1, configs: {}, createdAtMs: 0 });
 
-function withDir(run: (dir: string) => void): void {
+async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lakegate-table-names-'));
   try {
-    run(dir);
+    await run(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('the dead-letter table is <table>_dlq, kept across restarts', () => {
-  withDir((dir) => {
+test('the dead-letter table is <table>_dlq, kept across restarts', async () => {
+  await withDir(async (dir) => {
     const orders = topic('Orders', 0xaa);
-    assert.equal(new TableNames(dir).deadLetterNameFor(orders), 'orders_dlq');
-    const reopened = new TableNames(dir);
-    assert.equal(reopened.nameFor(orders), 'orders');
-    assert.equal(reopened.deadLetterNameFor(orders), 'orders_dlq');
+    assert.deepEqual(await new TableNames(dir).namesFor(orders), { table: 'orders', deadLetters: 'orders_dlq' });
+    assert.deepEqual(await new TableNames(dir).namesFor(orders), { table: 'orders', deadLetters: 'orders_dlq' }, 'reopened');
   });
 });
 
-test('a topic named like another topic\'s dead-letter table: whichever comes second gets the id suffix', () => {
-  withDir((dir) => {
+test('a topic named like another topic\'s dead-letter table: whichever comes second gets the id suffix', async () => {
+  await withDir(async (dir) => {
     const names = new TableNames(dir);
     const orders = topic('orders', 0xaa);
     const ordersDlq = topic('orders_dlq', 0xbb);
-    assert.equal(names.deadLetterNameFor(orders), 'orders_dlq');
-    assert.equal(names.nameFor(ordersDlq), 'orders_dlq_bbbbbbbb');
+    assert.equal((await names.namesFor(orders)).deadLetters, 'orders_dlq');
+    assert.equal((await names.namesFor(ordersDlq)).table, 'orders_dlq_bbbbbbbb');
   });
-  withDir((dir) => {
+  await withDir(async (dir) => {
     const names = new TableNames(dir);
-    assert.equal(names.nameFor(topic('orders_dlq', 0xbb)), 'orders_dlq');
-    assert.equal(names.deadLetterNameFor(topic('orders', 0xaa)), 'orders_dlq_aaaaaaaa');
+    assert.equal((await names.namesFor(topic('orders_dlq', 0xbb))).table, 'orders_dlq');
+    assert.equal((await names.namesFor(topic('orders', 0xaa))).deadLetters, 'orders_dlq_aaaaaaaa');
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * meta/topics.json is rewritten once for the topics created together, not once per topic (500
+ * synchronous full rewrites, O(N^2) bytes, stalled every connection), and a topic is still
+ * answered as created only once the write that lists it is durable: it survives kill -9.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { watch, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { kafkaClient } from '../support/kafka-client.js';
+import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
+
+const COUNT = 500;
+
+test(`a CreateTopics of ${COUNT} topics rewrites topics.json a few times, not ${COUNT}, and every topic answered survives kill -9`, async () => {
+  const dataDir = freshDataDir();
+  const meta = path.join(dataDir, 'meta');
+  let server = await startLakegate({ dataDir });
+  try {
+    // Every rewrite renames a temporary file onto topics.json: one inotify rename event each.
+    let rewrites = 0;
+    const watcher = watch(meta, (event, file) => {
+      if (event === 'rename' && file === 'topics.json') rewrites++;
+    });
+    const names = Array.from({ length: COUNT }, (_, i) => `together-${i}`);
+    const admin = kafkaClient(server.port).admin();
+    await admin.connect();
+    try {
+      // table.format=none: the topics' log registry alone, no tables to open.
+      const created = await admin.createTopics({
+        topics: names.map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'table.format', value: 'none' }] })),
+        timeout: 60_000,
+      });
+      assert.equal(created, true);
+      // Answered, so already in the file.
+      const listed = (JSON.parse(readFileSync(path.join(meta, 'topics.json'), 'utf8')) as { topics: Array<{ name: string }> }).topics.map((t) => t.name);
+      assert.deepEqual(names.filter((n) => !listed.includes(n)), [], 'every created topic is in topics.json when CreateTopics is answered');
+    } finally {
+      await admin.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    watcher.close();
+    assert.ok(rewrites >= 1 && rewrites <= 3, `topics.json was rewritten ${rewrites} times for one CreateTopics of ${COUNT} topics`);
+
+    await server.kill9();
+    server = await startLakegate({ dataDir });
+    const again = kafkaClient(server.port).admin();
+    await again.connect();
+    const topics = new Set(await again.listTopics());
+    await again.disconnect();
+    assert.deepEqual(names.filter((n) => !topics.has(n)), [], 'every topic answered as created is there after kill -9');
+  } finally {
+    await server.stop();
+    removeDir(dataDir);
+  }
+});
