@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isObject } from './broker-api/meta-file.js';
 import { checkTopicConfig, combinedConfigProblem, TOPIC_CONFIGS } from './broker-api/topic-configs.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './broker-api/topic-registry.js';
 
@@ -289,7 +290,7 @@ function jsonSettings(file: string, text: string): Record<string, string> {
   } catch (err) {
     throw new ConfigError(`the config file ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the config file ${file} must hold one JSON object of settings`);
+  if (!isObject(parsed)) throw new ConfigError(`the config file ${file} must hold one JSON object of settings`);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
     // String() would turn an object into "[object Object]" and a null into "null".

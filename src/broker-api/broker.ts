@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { LakegateConfig } from '../config.js';
+import { writeFileAtomic } from '../log/fs-util.js';
 import { LogManager, ProducerIdAllocator, type LogOptions, type PartitionLog } from '../log/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { logger } from '../logger.js';
 import type { ValidationPool } from '../record-validation/validation-pool.js';
 import { isObject, readMetaFile } from './meta-file.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
-import { TopicRegistry, writeFileAtomically, type Topic } from './topic-registry.js';
+import { TopicRegistry, type Topic } from './topic-registry.js';
 
 /** What the produce path needs about a topic, resolved once so a request does no lookups. */
 export interface TopicRuntime {
@@ -52,7 +53,7 @@ export class Broker {
   static async open(config: LakegateConfig): Promise<Broker> {
     const metaDir = path.join(config.dataDir, 'meta');
     const registry = new TopicRegistry(metaDir);
-    const clusterId = loadClusterId(metaDir);
+    const clusterId = await loadClusterId(metaDir);
     const logs = await LogManager.open(path.join(config.dataDir, 'log'), {
       segmentBytes: Number(brokerDefault(config, 'segment.bytes')),
       segmentMs: Number(brokerDefault(config, 'segment.ms')),
@@ -140,10 +141,6 @@ export class Broker {
     return this.shutdown.signal;
   }
 
-  get isShuttingDown(): boolean {
-    return this.shutdown.signal.aborted;
-  }
-
   /** The first step of a shutdown (see server.ts): nothing is closed yet. */
   beginShutdown(): void {
     this.shutdown.abort();
@@ -225,7 +222,7 @@ export function brokerDefault(config: LakegateConfig, name: string): string {
  * A cluster id that stays the same for the life of the data dir, as Kafka's meta.properties.
  * A damaged file stops the start rather than being replaced: clients would see a new cluster.
  */
-function loadClusterId(metaDir: string): string {
+async function loadClusterId(metaDir: string): Promise<string> {
   const file = path.join(metaDir, 'cluster.json');
   const stored = readMetaFile<{ clusterId: string }>(
     file,
@@ -234,6 +231,6 @@ function loadClusterId(metaDir: string): string {
   );
   if (stored) return stored.clusterId;
   const clusterId = randomBytes(16).toString('base64url');
-  writeFileAtomically(file, JSON.stringify({ clusterId }));
+  await writeFileAtomic(file, JSON.stringify({ clusterId }));
   return clusterId;
 }

@@ -209,10 +209,7 @@ export class Connection {
    * the client's kernel then discards answers its application had not read yet.
    */
   private closeAfterPeer(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.reader.stop();
-    this.countPartial();
+    if (!this.markClosed()) return;
     this.socket.end();
     // Node ends and destroys the socket when the client's FIN arrives (allowHalfOpen is off).
     this.socket.resume();
@@ -242,10 +239,7 @@ export class Connection {
    * waiting for it to take them would keep the socket open.
    */
   close({ flush }: { flush: boolean } = { flush: true }): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.reader.stop();
-    this.countPartial();
+    if (!this.markClosed()) return;
     if (!flush) {
       this.socket.destroy();
       return;
@@ -255,10 +249,15 @@ export class Connection {
   }
 
   private onClose(): void {
-    if (!this.closed) {
-      this.closed = true;
-      this.reader.stop();
-      this.countPartial();
-    }
+    this.markClosed();
+  }
+
+  /** Reads nothing more and gives the partial frame's budget back; false if already closed. */
+  private markClosed(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.reader.stop();
+    this.countPartial();
+    return true;
   }
 }

@@ -10,7 +10,7 @@
  * told about (a created or deleted topic) may be answered before its flush() resolves.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoalescedFileWriter } from './coalesced-file-writer.js';
@@ -75,24 +75,6 @@ export function topicNameProblem(name: string): string | null {
   if (name.length > MAX_TOPIC_NAME) return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME} characters, topic name: ${name}`;
   if (!TOPIC_NAME.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
   return null;
-}
-
-export function writeFileAtomically(file: string, contents: string): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, contents);
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(path.dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 export class TopicRegistry {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Fetch } from '../../src/protocol/messages/index.js';
 import { removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
-import { RawKafkaConnection } from '../support/raw-client.js';
+import { fetchRequestBody, RawKafkaConnection } from '../support/raw-client.js';
 
 let server: LakegateProcess;
 
@@ -26,26 +26,11 @@ interface FetchAnswer {
   responses: { topic: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
 }
 
-function fetchRequest(maxWaitMs: number): object {
-  return {
-    replicaId: -1,
-    maxWaitMs,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'events', partitions: [0, 1].map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 })) }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
-}
-
 test('Fetch answers UNSUPPORTED_VERSION per partition after max_wait_ms, not at once', async () => {
   const conn = await RawKafkaConnection.connect(server.port);
   try {
     let started = Date.now();
-    const held = await conn.request<FetchAnswer>(Fetch, 12, fetchRequest(400));
+    const held = await conn.request<FetchAnswer>(Fetch, 12, fetchRequestBody('events', [0, 1], 400));
     const heldMs = Date.now() - started;
     assert.ok(heldMs >= 380, `answered after ${heldMs} ms`);
     assert.equal(held.errorCode, ErrorCode.NONE);
@@ -54,7 +39,7 @@ test('Fetch answers UNSUPPORTED_VERSION per partition after max_wait_ms, not at 
       [1, ErrorCode.UNSUPPORTED_VERSION],
     ]);
     started = Date.now();
-    const prompt = await conn.request<FetchAnswer>(Fetch, 4, fetchRequest(0));
+    const prompt = await conn.request<FetchAnswer>(Fetch, 4, fetchRequestBody('events', [0, 1], 0));
     assert.ok(Date.now() - started < 380, 'max_wait_ms 0 is answered at once');
     assert.equal(prompt.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNSUPPORTED_VERSION);
   } finally {

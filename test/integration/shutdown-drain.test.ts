@@ -11,24 +11,9 @@ import { decodeResponse } from '../../src/protocol/frames.js';
 import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { encodeRecordBatch } from '../../src/protocol/records/records.js';
 import { dumpLog, removeDir, startLakegate, type LakegateProcess } from '../support/lakegate-process.js';
-import { RawKafkaConnection } from '../support/raw-client.js';
+import { fetchRequestBody, RawKafkaConnection } from '../support/raw-client.js';
 
 const PRODUCES = 20;
-
-function longPoll(maxWaitMs: number): object {
-  return {
-    replicaId: -1,
-    maxWaitMs,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'drained', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
-}
 
 function exited(server: LakegateProcess): Promise<number | null> {
   if (server.child.exitCode !== null) return Promise.resolve(server.child.exitCode);
@@ -42,7 +27,7 @@ test('SIGTERM answers every produce request already read, then closes; none is l
     await c.request(Metadata, 12, { topics: [{ topicId: Buffer.alloc(16), name: 'drained' }], allowAutoTopicCreation: true });
     // A long poll at the head of the pipeline holds every answer behind it (responses leave in
     // request order), so when SIGTERM comes all the produces are appended and none answered.
-    const fetchId = c.send(Fetch, 12, longPoll(4500));
+    const fetchId = c.send(Fetch, 12, fetchRequestBody('drained', [0], 4500));
     const produceIds: number[] = [];
     for (let i = 0; i < PRODUCES; i++) {
       const records = encodeRecordBatch({ records: [{ key: Buffer.from(`k${i}`), value: Buffer.alloc(64 * 1024, i) }] });

@@ -93,3 +93,19 @@ export class RawKafkaConnection {
     this.socket.destroy();
   }
 }
+
+/** A Fetch request body (v4-v12 fields) for the given partitions from offset 0. */
+export function fetchRequestBody(topic: string, partitions: number[], maxWaitMs: number): object {
+  return {
+    replicaId: -1,
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: partitions.map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 })) }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}

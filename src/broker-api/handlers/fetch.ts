@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../handler.js';
@@ -16,7 +17,8 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   api: Fetch,
   async handle(ctx, req) {
     const holdMs = Math.min(Math.max(req.maxWaitMs, 0), MAX_HOLD_MS);
-    if (holdMs > 0) await holdUnlessShuttingDown(holdMs, ctx.broker.shutdownSignal);
+    // A shutdown aborts the wait (the rejection is that, nothing else).
+    if (holdMs > 0) await sleep(holdMs, undefined, { ref: false, signal: ctx.broker.shutdownSignal }).catch(() => undefined);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -39,15 +41,3 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   },
 };
 
-function holdUnlessShuttingDown(ms: number, shutdown: AbortSignal): Promise<void> {
-  if (shutdown.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      shutdown.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms).unref();
-    shutdown.addEventListener('abort', done);
-  });
-}
