@@ -53,9 +53,10 @@ export class Materializer {
   private readonly starting = new Map<string, { runtime: TopicRuntime; work: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private readonly names: TableNames;
-  /** Topics whose table could not be opened, and when to try again. */
-  private readonly retryAt = new Map<string, number>();
-  /** The last start failure of each topic not running; cleared when it starts or goes away. */
+  /**
+   * The last start failure of each topic not running, cleared when it starts or goes away; the
+   * next try comes RETRY_MS after it.
+   */
   private readonly failures = new Map<string, StartFailure & { runtime: TopicRuntime }>();
   /** The discovery pass under way: passes never overlap, and stop() waits for it. */
   private discovering: Promise<void> | null = null;
@@ -128,14 +129,13 @@ export class Materializer {
       // materializer is a new one, and the old topic's start failure is not its own.
       if (this.failures.has(name) && this.failures.get(name)!.runtime !== runtime) {
         this.failures.delete(name);
-        this.retryAt.delete(name);
       }
       const existing = this.running.get(name);
       if (existing && existing.runtime !== runtime) {
         this.running.delete(name);
         await existing.stop();
         if (this.stopping) return;
-      } else if (existing || this.starting.has(name) || (this.retryAt.get(name) ?? 0) > Date.now()) {
+      } else if (existing || this.starting.has(name) || (this.failures.get(name)?.time ?? -Infinity) + RETRY_MS > Date.now()) {
         continue;
       }
       const settings = tableSettings(this.broker, runtime);
@@ -163,7 +163,6 @@ export class Materializer {
   }
 
   private failed(runtime: TopicRuntime, message: string): void {
-    this.retryAt.set(runtime.topic.name, Date.now() + RETRY_MS);
     this.failures.set(runtime.topic.name, { runtime, message, time: Date.now() });
   }
 
