@@ -12,6 +12,7 @@ import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
 import { buildHttpApp, startHttp } from './http/app.js';
 import { logger } from './logger.js';
+import { crc32cBackend } from './protocol/records/crc32c.js';
 import { ValidationPool } from './record-validation/validation-pool.js';
 import { LogJournal } from './schema-registry/log-journal.js';
 import { SchemaRegistry } from './schema-registry/registry.js';
@@ -79,6 +80,9 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);
   broker.advertisedPort = kafkaPort;
+  if (crc32cBackend.fallbackReason !== null) {
+    logger.warn({ reason: crc32cBackend.fallbackReason }, 'native CRC-32C not loaded (run npm run build with a C compiler); using @node-rs/crc32, slower on the produce path');
+  }
   logger.info(
     {
       kafka: `${config.host}:${kafkaPort}`,
@@ -89,6 +93,7 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
       fsync: config.fsync,
       writerThreads: pool.size,
       schemaRegistry: schemaRegistry ? 'built-in' : (schemaStore as RemoteSchemaStore).url,
+      crc32c: crc32cBackend.name,
     },
     `lakegate ready kafka=${config.host}:${kafkaPort} http=${config.host}:${httpPort}`,
   );

@@ -65,6 +65,12 @@ export async function buildRevision(rev: string): Promise<{ root: string; commit
   const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { timeoutMs: 600_000 });
   if (!existsSync(join(dir, 'dist', 'src', 'cli.js'))) throw new Error(`build of ${commit} failed:\n${tsc.stdout}`);
   if (tsc.code !== 0) log(`warning: tsc reported errors building ${commit.slice(0, 12)} (output was still emitted)`);
+  // The rest of `npm run build`: the native addons (revisions before they existed have none).
+  if (existsSync(join(dir, 'native', 'build.mjs'))) {
+    const native = await run(process.execPath, [join(dir, 'native', 'build.mjs')], { timeoutMs: 120_000 });
+    if (native.code !== 0) throw new Error(`native build of ${commit} failed:\n${native.stderr}`);
+    if (native.stderr.trim()) log(native.stderr.trim());
+  }
   writeFileSync(join(dir, '.built'), `${commit}\n`);
   return { root: dir, commit };
 }

@@ -21,9 +21,9 @@
  * the file, a CRC mismatch (a torn write), or a generation other than the file's (a record left
  * from an older lap of the ring, behind the point where the current lap stopped writing).
  */
-import { crc32c } from '@node-rs/crc32';
 import type { FileHandle } from 'node:fs/promises';
 import { BatchLayout, hasValidCrc } from '../../protocol/records/batch-header.js';
+import { crc32c } from '../../protocol/records/crc32c.js';
 import { readAt } from '../fs-util.js';
 
 const PREFIX_BYTES = 8; // crc + bodyLength
