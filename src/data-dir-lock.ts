@@ -5,23 +5,24 @@
  * replayed and checkpointed the journal from its own view. Kafka takes a file lock on its log
  * directories for the same reason.
  *
- * Node has no flock(2), so the lock is a file created exclusively (O_EXCL) holding the owner's
- * pid and the kernel's boot id. A lock left by a process that is gone (kill -9, power loss) is
- * taken over: its pid is not running on this boot, or the process with that pid is not a
- * lakegate. Limits: two containers with separate pid namespaces sharing one volume cannot see
- * each other's pids, and two processes starting on the same stale lock in the same instant may
- * both take it over.
+ * Node has no flock(2). On Linux the lock is an abstract Unix socket named after the
+ * directory's device and inode: binding it either succeeds or fails with EADDRINUSE in one
+ * step, and the kernel releases it when the process ends however it ends (kill -9 included).
+ * So there is no stale lock to judge, and no instant in which two starts both win, which a
+ * lock file cannot give: taking over a stale file is a read, a judgement and an unlink, and
+ * another process can interleave with all three. The file `.lakegate.lock` still names the
+ * holder (pid, start time), for the refusal message and for people.
+ *
+ * Limit: abstract sockets belong to a network namespace, so two containers with their own
+ * network namespaces sharing one volume do not see each other. Elsewhere than Linux the file is
+ * the lock (lock-file.ts explains its judgement and its limits).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { readHolder, releaseLockFile, takeLockFile, writeHolder, type LockHolder } from './lock-file.js';
 
 export const LOCK_FILE = '.lakegate.lock';
-
-interface LockHolder {
-  pid: number;
-  bootId: string | null;
-  startedAt: string;
-}
 
 export class DataDirInUseError extends Error {
   constructor(message: string) {
@@ -30,7 +31,7 @@ export class DataDirInUseError extends Error {
   }
 }
 
-/** Directories this process holds, so a second open in-process is refused too. */
+/** Directories this process holds, so a second open in-process is refused with a clear message. */
 const heldHere = new Set<string>();
 
 export class DataDirLock {
@@ -39,92 +40,70 @@ export class DataDirLock {
   private constructor(
     readonly dir: string,
     private readonly file: string,
+    private readonly socket: Server | null,
   ) {}
 
   /** Takes the directory (creating it if missing) or throws DataDirInUseError naming the holder. */
-  static acquire(dir: string): DataDirLock {
+  static async acquire(dir: string): Promise<DataDirLock> {
     const resolved = path.resolve(dir);
     if (heldHere.has(resolved)) throw new DataDirInUseError(`${resolved} is already in use by this process`);
-    mkdirSync(resolved, { recursive: true });
-    const file = path.join(resolved, LOCK_FILE);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let fd: number;
+    heldHere.add(resolved);
+    try {
+      mkdirSync(resolved, { recursive: true });
+      const file = path.join(resolved, LOCK_FILE);
+      if (process.platform !== 'linux') {
+        const taken = takeLockFile(file);
+        if (taken !== 'taken') throw inUse(resolved, file, taken);
+        return new DataDirLock(resolved, file, null);
+      }
+      const socket = await listenExclusive(abstractSocketName(resolved));
+      if (!socket) throw inUse(resolved, file, readHolder(file));
       try {
-        fd = openSync(file, 'wx', 0o644);
+        writeHolder(file); // over whatever a holder that is gone left there
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const holder = readHolder(file);
-        if (holder && isRunningLakegate(holder)) {
-          throw new DataDirInUseError(
-            `${resolved} is in use by lakegate pid ${holder.pid} (since ${holder.startedAt}); stop it first, ` +
-              `or remove ${file} if that process is not a lakegate on this directory`,
-          );
-        }
-        unlinkIfExists(file); // left by a process that is gone
-        continue;
+        socket.close();
+        throw e;
       }
-      try {
-        const holder: LockHolder = { pid: process.pid, bootId: bootId(), startedAt: new Date().toISOString() };
-        writeSync(fd, JSON.stringify(holder));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      heldHere.add(resolved);
-      return new DataDirLock(resolved, file);
+      return new DataDirLock(resolved, file, socket);
+    } catch (e) {
+      heldHere.delete(resolved);
+      throw e;
     }
-    throw new DataDirInUseError(`${resolved}: could not take ${file} (another process keeps replacing it)`);
   }
 
-  /** Removes the lock file if it is still this process's. */
+  /** Gives the directory up, removing the holder file first if it still names this process. */
   release(): void {
     if (this.released) return;
     this.released = true;
     heldHere.delete(this.dir);
-    if (readHolder(this.file)?.pid === process.pid) unlinkIfExists(this.file);
+    releaseLockFile(this.file);
+    this.socket?.close();
   }
 }
 
-function readHolder(file: string): LockHolder | null {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, bootId: parsed.bootId ?? null, startedAt: String(parsed.startedAt) } : null;
-  } catch {
-    return null; // missing, or torn by a crash while it was written: no live holder wrote it whole
-  }
+function inUse(dir: string, file: string, holder: LockHolder | null): DataDirInUseError {
+  const who = holder ? `lakegate pid ${holder.pid} (since ${holder.startedAt})` : 'another lakegate';
+  return new DataDirInUseError(
+    `${dir} is in use by ${who}; stop it first` +
+      (process.platform === 'linux' ? '' : `, or remove ${file} if that process is not a lakegate on this directory`),
+  );
 }
 
-/** Whether the holder is a lakegate process running now (not this one: this one holds nothing here). */
-function isRunningLakegate(holder: LockHolder): boolean {
-  if (holder.pid === process.pid) return false;
-  const boot = bootId();
-  if (holder.bootId && boot && holder.bootId !== boot) return false;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // A pid reused by another program after the holder died does not hold the directory.
-  const cmdline = readOptional(`/proc/${holder.pid}/cmdline`);
-  return cmdline === null || /lakegate|cli\.js/.test(cmdline);
+/** One name per directory whatever path reaches it (symlinks, relative paths). */
+function abstractSocketName(dir: string): string {
+  const st = statSync(dir, { bigint: true });
+  return `\0lakegate-data-dir:${st.dev}:${st.ino}`;
 }
 
-function bootId(): string | null {
-  return readOptional('/proc/sys/kernel/random/boot_id')?.trim() ?? null;
-}
-
-function readOptional(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function unlinkIfExists(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+/** The bound server, or null when another process holds the name. */
+function listenExclusive(name: string): Promise<Server | null> {
+  return new Promise((resolve, reject) => {
+    // Nothing connects on purpose; anything that does is closed at once.
+    const server = createServer((conn) => conn.destroy());
+    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(null) : reject(err)));
+    server.listen({ path: name, exclusive: true }, () => {
+      server.unref();
+      resolve(server);
+    });
+  });
 }

@@ -32,7 +32,7 @@ export interface RunningLakegate {
 
 export async function startLakegate(config: LakegateConfig): Promise<RunningLakegate> {
   // Before anything reads or writes them (see data-dir-lock.ts), and held until the logs close.
-  const locks = lockDirectories(config);
+  const locks = await lockDirectories(config);
   try {
     return await start(config, locks);
   } catch (err) {
@@ -42,12 +42,12 @@ export async function startLakegate(config: LakegateConfig): Promise<RunningLake
 }
 
 /** The data directory, and the warehouse when it lies outside it. */
-function lockDirectories(config: LakegateConfig): DataDirLock[] {
-  const locks = [DataDirLock.acquire(config.dataDir)];
+async function lockDirectories(config: LakegateConfig): Promise<DataDirLock[]> {
+  const locks = [await DataDirLock.acquire(config.dataDir)];
   const inside = path.relative(path.resolve(config.dataDir), path.resolve(config.warehouseDir));
   if (inside.startsWith('..') || path.isAbsolute(inside)) {
     try {
-      locks.push(DataDirLock.acquire(config.warehouseDir));
+      locks.push(await DataDirLock.acquire(config.warehouseDir));
     } catch (err) {
       locks[0]!.release();
       throw err;

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
@@ -61,5 +62,70 @@ test('a lock left by a killed lakegate, or naming a pid that is another program 
   } finally {
     other.kill();
     removeDir(dataDir);
+  }
+});
+
+/**
+ * Contenders in separate processes, released at one instant: each runs `attempt` (an async
+ * function body that has `dir`, and returns what it took or the error's name), prints the
+ * result, and holds what it took for a moment.
+ */
+async function contend(dir: string, contenders: number, attempt: string): Promise<string[]> {
+  const srcDir = new URL('../../src/', import.meta.url).href;
+  const script = `
+    const src = ${JSON.stringify(srcDir)};
+    const [dir, goAt] = process.argv.slice(1);
+    const attempt = async () => { ${attempt} };
+    while (Date.now() < Number(goAt)) {}
+    console.log(await attempt());
+    setTimeout(() => {}, 800);
+  `;
+  const goAt = Date.now() + 400;
+  const runs = Array.from({ length: contenders }, () =>
+    promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, '--', dir, String(goAt)]),
+  );
+  return (await Promise.all(runs)).map((r) => r.stdout.trim());
+}
+
+const TAKE_DIRECTORY = `
+  const { DataDirLock } = await import(src + 'data-dir-lock.js');
+  try { await DataDirLock.acquire(dir); return 'won'; } catch (e) { return e.name + ': ' + e.message; }
+`;
+
+test('of processes taking one directory at the same instant exactly one wins, also over a lock left by a killed one', async () => {
+  const dead = spawn('true');
+  await new Promise((resolve) => dead.once('exit', resolve));
+  for (const stale of [false, true]) {
+    for (let round = 0; round < 5; round++) {
+      const dataDir = freshDataDir();
+      try {
+        if (stale) writeFileSync(path.join(dataDir, '.lakegate.lock'), JSON.stringify({ pid: dead.pid, bootId: null, startedAt: 'earlier' }));
+        const outcomes = await contend(dataDir, 4, TAKE_DIRECTORY);
+        const label = `${stale ? 'stale lock' : 'no lock'}, round ${round}: ${JSON.stringify(outcomes)}`;
+        assert.equal(outcomes.filter((o) => o === 'won').length, 1, label);
+        assert.equal(outcomes.filter((o) => o.startsWith('DataDirInUseError: ')).length, 3, label);
+      } finally {
+        removeDir(dataDir);
+      }
+    }
+  }
+});
+
+test('the lock file alone (the lock where there are no abstract sockets) never shows a holder half written', async () => {
+  // A contender that found the file empty used to judge it stale and replace it: all won.
+  for (let round = 0; round < 5; round++) {
+    const dataDir = freshDataDir();
+    try {
+      const outcomes = await contend(dataDir, 4, `
+        const { takeLockFile } = await import(src + 'lock-file.js');
+        const taken = takeLockFile(dir + '/.lakegate.lock');
+        return taken === 'taken' ? 'won' : 'held by ' + taken.pid;
+      `);
+      const label = `round ${round}: ${JSON.stringify(outcomes)}`;
+      assert.equal(outcomes.filter((o) => o === 'won').length, 1, label);
+      assert.equal(outcomes.filter((o) => o.startsWith('held by ')).length, 3, label);
+    } finally {
+      removeDir(dataDir);
+    }
   }
 });
