@@ -224,15 +224,25 @@ export class SchemaRegistry implements SchemaStore {
   /**
    * Sets the global mode (subject null) or a subject's. Entering IMPORT is refused while the
    * scope holds a live version, unless `force`: imported schemas keep the ids and versions of
-   * the registry they come from, which may already be taken here.
+   * the registry they come from, which may already be taken here. Entering it without `force`
+   * also removes the scope's soft-deleted versions (as Confluent's ClearSubject does), in the
+   * same journal append as the mode, so that imported versions may take their numbers; one a
+   * live schema still references stays.
    */
   setMode(subject: string | null, mode: Mode, force = false): Promise<Mode> {
     if (subject !== null) checkSubjectName(subject);
     return this.exclusive(async () => {
-      if (mode === 'IMPORT' && !force && this.modeInScope(subject) !== 'IMPORT' && this.hasLiveSubjects(subject)) {
-        throw operationNotPermitted('Cannot import since found existing subjects');
+      const events: RegistryEvent[] = [];
+      if (mode === 'IMPORT' && !force && this.modeInScope(subject) !== 'IMPORT') {
+        if (this.hasLiveSubjects(subject)) throw operationNotPermitted('Cannot import since found existing subjects');
+        for (const v of this.state.bindings()) {
+          if (v.deleted && (subject === null || v.subject === subject) && this.referrers(v.subject, v.version).length === 0) {
+            events.push(this.deletion(v, true));
+          }
+        }
       }
-      await this.commit([{ type: 'mode', subject, mode }]);
+      events.push({ type: 'mode', subject, mode });
+      await this.commit(events);
       return mode;
     });
   }

@@ -118,6 +118,27 @@ test('registry: READONLY mode refuses changes; IMPORT mode registers under a giv
   assert.deepEqual(await reg.register('u', r2, false), { id: 43, version: 1 });
 });
 
+test('registry: entering IMPORT removes the soft-deleted versions in scope, so imported versions may take their numbers', async () => {
+  const journal = new ArrayJournal();
+  const reg = await SchemaRegistry.open(journal);
+  assert.deepEqual(await reg.register('s', r1, false), { id: 1, version: 1 });
+  assert.deepEqual(await reg.register('other', r2, false), { id: 2, version: 1 });
+  await reg.register('other', r3, false);
+  await reg.deleteVersion('other', 2, false);
+  await reg.deleteSubject('s', false);
+  // Subject scope: only s is cleared; other's soft-deleted version 2 stays.
+  await reg.setMode('s', 'IMPORT');
+  assert.deepEqual(await reg.register('s', { ...r2, id: 2, version: 1 }, false), { id: 2, version: 1 });
+  assert.deepEqual(reg.versionsOfId(3, true).map((v) => [v.subject, v.version, v.deleted]), [['other', 2, true]]);
+  // The removal is in the journal: a registry replayed from it agrees.
+  const replayed = await SchemaRegistry.open(journal);
+  await rejects(() => replayed.versionsOfId(1, true), 40403); // s's old version 1 is gone, and with it id 1
+  assert.deepEqual(replayed.versionsOfId(2, true).map((v) => [v.subject, v.version]), [['other', 1], ['s', 1]]);
+  // With force nothing is removed.
+  await reg.setMode('other', 'IMPORT', true);
+  await rejects(reg.register('other', { ...r3, id: 3, version: 2 }, false), 42205);
+});
+
 test('requests: malformed bodies and versions get Confluent error codes', () => {
   const code = (fn: () => unknown) => {
     try {
