@@ -33,6 +33,8 @@ export class DataDirInUseError extends Error {
 
 /** Directories this process holds, so a second open in-process is refused with a clear message. */
 const heldHere = new Set<string>();
+/** Lock sockets this process released whose close has not finished: a re-acquire waits for it. */
+const closing = new Map<string, Promise<void>>();
 
 export class DataDirLock {
   private released = false;
@@ -40,7 +42,7 @@ export class DataDirLock {
   private constructor(
     readonly dir: string,
     private readonly file: string,
-    private readonly socket: Server | null,
+    private readonly socket: { server: Server; name: string } | null,
   ) {}
 
   /** Takes the directory (creating it if missing) or throws DataDirInUseError naming the holder. */
@@ -56,15 +58,17 @@ export class DataDirLock {
         if (taken !== 'taken') throw inUse(resolved, file, taken);
         return new DataDirLock(resolved, file, null);
       }
-      const socket = await listenExclusive(abstractSocketName(resolved));
-      if (!socket) throw inUse(resolved, file, readHolder(file));
+      const name = abstractSocketName(resolved);
+      await closing.get(name);
+      const server = await listenExclusive(name);
+      if (!server) throw inUse(resolved, file, readHolder(file));
       try {
         writeHolder(file); // over whatever a holder that is gone left there
       } catch (e) {
-        socket.close();
+        server.close();
         throw e;
       }
-      return new DataDirLock(resolved, file, socket);
+      return new DataDirLock(resolved, file, { server, name });
     } catch (e) {
       heldHere.delete(resolved);
       throw e;
@@ -77,7 +81,13 @@ export class DataDirLock {
     this.released = true;
     heldHere.delete(this.dir);
     releaseLockFile(this.file);
-    this.socket?.close();
+    if (!this.socket) return;
+    const { server, name } = this.socket;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    closing.set(name, closed);
+    void closed.then(() => {
+      if (closing.get(name) === closed) closing.delete(name);
+    });
   }
 }
 

@@ -11,6 +11,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DataDirInUseError, DataDirLock } from '../../src/data-dir-lock.js';
 import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
 
 /** Every file under dir with its size and modification time. */
@@ -127,5 +128,21 @@ test('the lock file alone (the lock where there are no abstract sockets) never s
     } finally {
       removeDir(dataDir);
     }
+  }
+});
+
+test('in one process: a directory held is refused, and one just released can be taken again at once', async () => {
+  const dataDir = freshDataDir();
+  try {
+    const lock = await DataDirLock.acquire(dataDir);
+    await assert.rejects(DataDirLock.acquire(path.join(dataDir, '.')), DataDirInUseError);
+    lock.release();
+    // The socket's close completes on a later turn of the event loop; the next holder waits for it.
+    const again = await DataDirLock.acquire(dataDir);
+    assert.equal((JSON.parse(readFileSync(path.join(dataDir, '.lakegate.lock'), 'utf8')) as { pid: number }).pid, process.pid);
+    again.release();
+    assert.throws(() => statSync(path.join(dataDir, '.lakegate.lock')), /ENOENT/);
+  } finally {
+    removeDir(dataDir);
   }
 });
