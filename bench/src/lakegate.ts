@@ -62,15 +62,25 @@ export async function buildRevision(rev: string): Promise<{ root: string; commit
   const x = await run('bash', ['-c', `git -C "${ROOT}" archive ${commit} | tar -x -C "${dir}"`]);
   if (x.code !== 0) throw new Error(`git archive failed: ${x.stderr}`);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { timeoutMs: 600_000 });
-  if (!existsSync(join(dir, 'dist', 'src', 'cli.js'))) throw new Error(`build of ${commit} failed:\n${tsc.stdout}`);
-  if (tsc.code !== 0) log(`warning: tsc reported errors building ${commit.slice(0, 12)} (output was still emitted)`);
-  // The rest of `npm run build`: the native addons (revisions before they existed have none).
-  if (existsSync(join(dir, 'native', 'build.mjs'))) {
-    const native = await run(process.execPath, [join(dir, 'native', 'build.mjs')], { timeoutMs: 120_000 });
-    if (native.code !== 0) throw new Error(`native build of ${commit} failed:\n${native.stderr}`);
-    if (native.stderr.trim()) log(native.stderr.trim());
-  }
+  const built = await buildCheckout(dir);
+  if (!built.ok) throw new Error(`build of ${commit} failed:\n${built.output}`);
   writeFileSync(join(dir, '.built'), `${commit}\n`);
   return { root: dir, commit };
+}
+
+/**
+ * What `npm run build` does, in `dir`: tsc, then the native addons where the checkout has
+ * them (native/build.mjs; revisions from before it existed have none). `ok` is false when no
+ * server was built, or (strict) tsc reported type errors; otherwise those are only reported.
+ */
+export async function buildCheckout(dir: string, strict = false): Promise<{ ok: boolean; output: string }> {
+  const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { timeoutMs: 600_000 });
+  if (!existsSync(join(dir, 'dist', 'src', 'cli.js')) || (strict && tsc.code !== 0)) return { ok: false, output: tsc.stdout.slice(-3000) };
+  if (tsc.code !== 0) log(`warning: tsc reported errors building ${dir} (output was still emitted)`);
+  if (existsSync(join(dir, 'native', 'build.mjs'))) {
+    const native = await run(process.execPath, [join(dir, 'native', 'build.mjs')], { timeoutMs: 120_000 });
+    if (native.stderr.trim()) log(native.stderr.trim());
+    if (native.code !== 0) return { ok: false, output: native.stderr };
+  }
+  return { ok: true, output: '' };
 }

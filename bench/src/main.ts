@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildRevision } from './lakegate.js';
+import { buildCheckout, buildRevision } from './lakegate.js';
 import { ensureKafka, javaVersion } from './kafka.js';
 import { DEFAULT_CLIENT_WARM_SECONDS, makeTopic, runGroup, sameWorkload, startServers, stopServers, warmAll, type GroupResult, type RunOptions } from './runner.js';
 import { runPerf, warmUp } from './perf.js';
@@ -116,9 +116,9 @@ async function main(): Promise<void> {
   }
   if (!a.lakegate && !a['lakegate-rev']) {
     // the working tree, as it is: build it (npm run build)
-    const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { timeoutMs: 600_000 });
-    if (tsc.code !== 0) {
-      throw new Error(`npm run build failed in ${ROOT} (uncommitted work in progress? --lakegate-rev HEAD benchmarks the last commit):\n${tsc.stdout.slice(-3000)}`);
+    const built = await buildCheckout(ROOT, true);
+    if (!built.ok) {
+      throw new Error(`npm run build failed in ${ROOT} (uncommitted work in progress? --lakegate-rev HEAD benchmarks the last commit):\n${built.output}`);
     }
   }
   if (!existsSync(join(lakegateRoot, 'dist', 'src', 'cli.js'))) throw new Error(`no build at ${lakegateRoot}/dist/src/cli.js: run npm run build`);
