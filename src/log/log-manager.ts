@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { logger } from '../logger.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { fsyncDir, isNotFound, storageError } from './fs-util.js';
+import { allSettledBounded } from './bounded-all.js';
 import { DEFAULT_LOG_OPTIONS, resolveLogOptions, type LogOptions } from './options.js';
 import { JournalBatchTooLargeError, SyncJournal } from './journal/sync-journal.js';
 import { type LogJournal, PartitionLog } from './partition-log.js';
@@ -17,6 +18,12 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 const DELETE_SUFFIX = '-delete';
 /** Recovery reads whole segments; a few partitions at a time keeps memory and I/O bounded. */
 const RECOVERY_CONCURRENCY = 4;
+/**
+ * Logs closed at once. Sealing a log writes its indexes, producer snapshot and checkpoint, a
+ * few files open at the same moment; all logs at once (10,000 partitions, which CreateTopics
+ * allows) ran out of descriptors at the default limit of 20,000, and the shutdown failed.
+ */
+const CLOSE_CONCURRENCY = 32;
 /** The sync journal (fsync 'before-ack'): <dataDir>/journal, a ring of pre-zeroed files. */
 const JOURNAL_DIR = 'journal';
 export const JOURNAL_FILE_BYTES = 32 * 1024 * 1024;
@@ -69,7 +76,7 @@ export class LogManager {
       if (m.defaults.fsync === 'before-ack' || (await exists(join(dataDir, JOURNAL_DIR)))) await m.openJournal();
     } catch (e) {
       await m.journal?.close().catch(() => {});
-      await Promise.all([...m.logs.values()].map((l) => l.close().catch(() => {})));
+      await allSettledBounded([...m.logs.values()], CLOSE_CONCURRENCY, (l) => l.close());
       throw storageError(`cannot open data directory ${dataDir}`, e);
     }
     return m;
@@ -233,7 +240,7 @@ export class LogManager {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.opening.values()].map((p) => p.catch(() => {})));
-    const results = await Promise.allSettled([...this.logs.values()].map((l) => l.close()));
+    const results = await allSettledBounded([...this.logs.values()], CLOSE_CONCURRENCY, (l) => l.close());
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw storageError('closing logs failed', failed.reason);
     // Every log is sealed: nothing in the journal is needed any more, and the next start

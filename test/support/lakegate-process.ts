@@ -27,11 +27,24 @@ export function freshDataDir(prefix = 'lakegate-test-'): string {
 }
 
 export async function startLakegate(
-  opts: { dataDir?: string; port?: number; httpPort?: number; args?: string[]; env?: Record<string, string> } = {},
+  opts: {
+    dataDir?: string;
+    port?: number;
+    httpPort?: number;
+    args?: string[];
+    env?: Record<string, string>;
+    /** The process's limit on open file descriptors (RLIMIT_NOFILE), set by the shell's ulimit. */
+    fileLimit?: number;
+  } = {},
 ): Promise<LakegateProcess> {
   const dataDir = opts.dataDir ?? freshDataDir();
   const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', String(opts.httpPort ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const env = { ...process.env, ...opts.env };
+  // exec keeps the pid: signals sent to the child reach the server itself.
+  const child =
+    opts.fileLimit === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
