@@ -185,13 +185,23 @@ export class LogManager {
 
   private async create(topic: string, partition: number, opts: LogOptions): Promise<PartitionLog> {
     const dir = PartitionLog.partitionDir(this.dataDir, topic, partition);
+    let made: string | undefined;
     try {
-      await mkdir(dir, { recursive: true });
+      made = await mkdir(dir, { recursive: true });
       await fsyncDir(this.dataDir);
     } catch (e) {
       throw storageError(`cannot create ${dir}`, e);
     }
-    const log = await PartitionLog.open(dir, topic, partition, opts);
+    let log: PartitionLog;
+    try {
+      log = await PartitionLog.open(dir, topic, partition, opts);
+    } catch (e) {
+      // Left behind, the new and empty directory would be a log no topic claims once the
+      // creation is undone, and a start refuses those. If this fails too, deleting the
+      // topic finds the directory (removeTopic).
+      if (made !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
     if (this.logJournal) log.attachJournal(this.logJournal);
     this.logs.set(key(topic, partition), log);
     return log;
@@ -225,9 +235,16 @@ export class LogManager {
       // Journal records of the deleted logs become obsolete before their directories go, so
       // a topic re-created under the same name can never be handed the old one's batches.
       if (victims.length > 0) await this.journal?.checkpointNow();
-      for (const log of victims) {
-        const doomed = `${log.dir}.${Date.now()}${DELETE_SUFFIX}`;
-        await rename(log.dir, doomed);
+      const dirs = victims.map((log) => log.dir);
+      // Directories of the topic that no open log owns: a partition whose creation failed
+      // after making its directory (out of descriptors, say) and could not remove it.
+      for (const name of await readdir(this.dataDir)) {
+        const match = PARTITION_DIR.exec(name);
+        if (match?.[1] === topic && !this.logs.has(key(topic, Number(match[2])))) dirs.push(join(this.dataDir, name));
+      }
+      for (const dir of new Set(dirs)) {
+        const doomed = `${dir}.${Date.now()}${DELETE_SUFFIX}`;
+        await rename(dir, doomed);
         await fsyncDir(this.dataDir);
         await rm(doomed, { recursive: true, force: true });
       }
