@@ -1,8 +1,12 @@
-// Compiles the native addons (today only crc32c.c) into dist/native/. Run by `npm run build`
-// after tsc. Without a C compiler or Node's headers, or if the compile fails, it builds nothing
-// and says so: lakegate then uses @node-rs/crc32, slower on the produce path but correct
-// (src/protocol/records/crc32c.ts), and the unit tests fail on purpose. A second run with
-// nothing changed does nothing.
+// Compiles the native addons into dist/native/. Run by `npm run build` after tsc. An addon that
+// cannot be built (no C compiler or Node headers, another CPU, a failed compile) is skipped with
+// a warning: lakegate still works without it (each one's loader says how), and the unit tests
+// that insist on it fail on purpose. A second run with nothing changed does nothing.
+//
+//   crc32c.c     CRC-32C of record batches (src/protocol/records/crc32c.ts); x64 only (SSE4.2).
+//                Without it: @node-rs/crc32, slower on the produce path.
+//   file-lock.c  flock(2) for the data-directory lock (src/file-lock.ts). Without it: the
+//                abstract-socket lock alone, which other network namespaces do not see.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,8 +14,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const source = join(here, 'crc32c.c');
-const target = join(root, 'dist', 'native', 'crc32c.node');
+const self = fileURLToPath(import.meta.url);
+
+const ADDONS = [
+  { source: 'crc32c.c', target: 'crc32c.node', arches: ['x64'], without: '@node-rs/crc32 will be used' },
+  { source: 'file-lock.c', target: 'file-lock.node', arches: null, without: 'the data-directory lock will not see other network namespaces' },
+];
 
 function nodeIncludeDir() {
   const candidates = [
@@ -23,27 +31,31 @@ function nodeIncludeDir() {
   return candidates.find((dir) => dir && existsSync(join(dir, 'node_api.h')));
 }
 
-function skip(reason) {
-  console.warn(`lakegate: native CRC-32C not built (${reason}); @node-rs/crc32 will be used`);
-  process.exit(0);
+/** Builds one addon; returns a reason when it did not. */
+function build(addon, include) {
+  const source = join(here, addon.source);
+  const target = join(root, 'dist', 'native', addon.target);
+  if (existsSync(target) && statSync(target).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(self).mtimeMs)) return null;
+  // Out of date: whatever happens below, the old build must not be loaded.
+  rmSync(target, { force: true });
+  if (addon.arches && !addon.arches.includes(process.arch)) return `no implementation for ${process.arch}`;
+  if (!include) return "Node's node_api.h was not found; set LAKEGATE_NODE_INCLUDE to its directory";
+  const cc = process.env.CC || 'cc';
+  mkdirSync(dirname(target), { recursive: true });
+  const partial = `${target}.${process.pid}.tmp`;
+  const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', `-I${include}`, '-o', partial, source], { encoding: 'utf8' });
+  if (r.error) return `${cc}: ${r.error.message}`;
+  if (r.status !== 0) {
+    // Still a working server, but loudly: the unit tests insist on the addon.
+    console.warn(r.stderr);
+    return `${cc} failed to compile ${source}`;
+  }
+  renameSync(partial, target);
+  return null;
 }
 
-if (existsSync(target) && statSync(target).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs)) {
-  process.exit(0);
-}
-// Out of date: whatever happens below, the old build must not be loaded.
-rmSync(target, { force: true });
-if (process.arch !== 'x64') skip(`no implementation for ${process.arch}`);
 const include = nodeIncludeDir();
-if (!include) skip("Node's node_api.h was not found; set LAKEGATE_NODE_INCLUDE to its directory");
-const cc = process.env.CC || 'cc';
-mkdirSync(dirname(target), { recursive: true });
-const partial = `${target}.${process.pid}.tmp`;
-const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', `-I${include}`, '-o', partial, source], { encoding: 'utf8' });
-if (r.error) skip(`${cc}: ${r.error.message}`);
-if (r.status !== 0) {
-  // Still a working server, but loudly: the unit tests insist on the addon.
-  console.warn(r.stderr);
-  skip(`${cc} failed to compile ${source}`);
+for (const addon of ADDONS) {
+  const reason = build(addon, include);
+  if (reason) console.warn(`lakegate: native ${addon.source} not built (${reason}); ${addon.without}`);
 }
-renameSync(partial, target);

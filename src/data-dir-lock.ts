@@ -5,21 +5,24 @@
  * replayed and checkpointed the journal from its own view. Kafka takes a file lock on its log
  * directories for the same reason.
  *
- * Node has no flock(2). On Linux the lock is an abstract Unix socket named after the
- * directory's device and inode: binding it either succeeds or fails with EADDRINUSE in one
- * step, and the kernel releases it when the process ends however it ends (kill -9 included).
- * So there is no stale lock to judge, and no instant in which two starts both win, which a
- * lock file cannot give: taking over a stale file is a read, a judgement and an unlink, and
- * another process can interleave with all three. The file `.lakegate.lock` still names the
- * holder (pid, start time), for the refusal message and for people.
- *
- * Limit: abstract sockets belong to a network namespace, so two containers with their own
- * network namespaces sharing one volume do not see each other. Elsewhere than Linux the file is
- * the lock (lock-file.ts explains its judgement and its limits).
+ * Two locks, both taken in one step and released by the kernel when the process ends however
+ * it ends (kill -9 included), so there is no stale lock to judge and no instant in which two
+ * starts both win, which a lock file cannot give (taking over a stale file is a read, a
+ * judgement and an unlink, and another process can interleave with all three):
+ * - flock(2) on the directory itself, through the project's addon (Node has no binding). Every
+ *   process that opens the directory sees it, also from another network or pid namespace
+ *   (containers sharing a volume).
+ * - On Linux, an abstract Unix socket named after the directory's device and inode: binding it
+ *   succeeds or fails with EADDRINUSE. It needs no addon, but belongs to a network namespace.
+ * Either one held elsewhere refuses the start. Without the addon (or on a file system that
+ * refuses flock) the socket alone is the lock; elsewhere than Linux, the lock file then is
+ * (lock-file.ts explains its judgement and its limits). The file `.lakegate.lock` names the
+ * holder (pid, start time) for the refusal message and for people.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { flockUnavailableReason, tryFlockExclusive } from './file-lock.js';
 import { readHolder, releaseLockFile, takeLockFile, writeHolder, type LockHolder } from './lock-file.js';
 
 export const LOCK_FILE = '.lakegate.lock';
@@ -36,6 +39,9 @@ const heldHere = new Set<string>();
 /** Lock sockets this process released whose close has not finished: a re-acquire waits for it. */
 const closing = new Map<string, Promise<void>>();
 
+/** How a directory is held: flock where the addon works, plus the socket (Linux) or the file. */
+export type DataDirLockKind = 'flock+socket' | 'flock+file' | 'socket' | 'file';
+
 export class DataDirLock {
   private released = false;
 
@@ -43,33 +49,48 @@ export class DataDirLock {
     readonly dir: string,
     private readonly file: string,
     private readonly socket: { server: Server; name: string } | null,
+    /** The open directory holding the flock; closing it releases the lock. */
+    private readonly flockFd: number | null,
+    /** Why there is no flock (null when there is), for the start-up log. */
+    readonly flockMissing: string | null,
   ) {}
+
+  get kind(): DataDirLockKind {
+    return `${this.flockFd !== null ? 'flock+' : ''}${this.socket ? 'socket' : 'file'}` as DataDirLockKind;
+  }
 
   /** Takes the directory (creating it if missing) or throws DataDirInUseError naming the holder. */
   static async acquire(dir: string): Promise<DataDirLock> {
     const resolved = path.resolve(dir);
     if (heldHere.has(resolved)) throw new DataDirInUseError(`${resolved} is already in use by this process`);
     heldHere.add(resolved);
+    let flockFd: number | null = null;
     try {
       mkdirSync(resolved, { recursive: true });
       const file = path.join(resolved, LOCK_FILE);
+      // First, so that a start refused by it has changed nothing, not even the holder file.
+      const flocked = flockDirectory(resolved);
+      if (flocked === 'held') throw inUse(resolved, file, readHolder(file), false);
+      if (typeof flocked === 'number') flockFd = flocked;
+      const flockMissing = typeof flocked === 'string' ? flocked : null;
       if (process.platform !== 'linux') {
         const taken = takeLockFile(file);
-        if (taken !== 'taken') throw inUse(resolved, file, taken);
-        return new DataDirLock(resolved, file, null);
+        if (taken !== 'taken') throw inUse(resolved, file, taken, flockFd === null);
+        return new DataDirLock(resolved, file, null, flockFd, flockMissing);
       }
       const name = abstractSocketName(resolved);
       await closing.get(name);
       const server = await listenExclusive(name);
-      if (!server) throw inUse(resolved, file, readHolder(file));
+      if (!server) throw inUse(resolved, file, readHolder(file), false);
       try {
         writeHolder(file); // over whatever a holder that is gone left there
       } catch (e) {
         server.close();
         throw e;
       }
-      return new DataDirLock(resolved, file, { server, name });
+      return new DataDirLock(resolved, file, { server, name }, flockFd, flockMissing);
     } catch (e) {
+      if (flockFd !== null) closeSync(flockFd);
       heldHere.delete(resolved);
       throw e;
     }
@@ -81,6 +102,7 @@ export class DataDirLock {
     this.released = true;
     heldHere.delete(this.dir);
     releaseLockFile(this.file);
+    if (this.flockFd !== null) closeSync(this.flockFd);
     if (!this.socket) return;
     const { server, name } = this.socket;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -91,12 +113,32 @@ export class DataDirLock {
   }
 }
 
-function inUse(dir: string, file: string, holder: LockHolder | null): DataDirInUseError {
+/** `fileIsTheLock`: the refusal came from the lock file's judgement, which a person can overrule. */
+function inUse(dir: string, file: string, holder: LockHolder | null, fileIsTheLock: boolean): DataDirInUseError {
   const who = holder ? `lakegate pid ${holder.pid} (since ${holder.startedAt})` : 'another lakegate';
   return new DataDirInUseError(
     `${dir} is in use by ${who}; stop it first` +
-      (process.platform === 'linux' ? '' : `, or remove ${file} if that process is not a lakegate on this directory`),
+      (fileIsTheLock ? `, or remove ${file} if that process is not a lakegate on this directory` : ''),
   );
+}
+
+/**
+ * flock on the directory: the open descriptor holding it, 'held' when another process holds
+ * it, or why there is no flock here (no addon; a file system that refuses it).
+ */
+function flockDirectory(dir: string): number | 'held' | string {
+  if (!tryFlockExclusive) return `the flock addon is not loaded: ${flockUnavailableReason}`;
+  const fd = openSync(dir, 'r');
+  try {
+    if (tryFlockExclusive(fd)) return fd;
+    closeSync(fd);
+    return 'held';
+  } catch (e) {
+    closeSync(fd);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOLCK' || code === 'EOPNOTSUPP' || code === 'ENOTSUP' || code === 'EINVAL') return `the file system refuses flock (${code})`;
+    throw e;
+  }
 }
 
 /** One name per directory whatever path reaches it (symlinks, relative paths). */

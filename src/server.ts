@@ -80,6 +80,11 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);
   broker.advertisedPort = kafkaPort;
+  for (const lock of locks) {
+    if (lock.flockMissing !== null) {
+      logger.warn({ dir: lock.dir, reason: lock.flockMissing, lock: lock.kind }, 'data directory locked without flock: a lakegate in another network namespace (a container sharing the volume) would not see the lock');
+    }
+  }
   if (crc32cBackend.fallbackReason !== null) {
     logger.warn({ reason: crc32cBackend.fallbackReason }, 'native CRC-32C not loaded (run npm run build with a C compiler); using @node-rs/crc32, slower on the produce path');
   }
@@ -94,6 +99,7 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
       writerThreads: pool.size,
       schemaRegistry: schemaRegistry ? 'built-in' : (schemaStore as RemoteSchemaStore).url,
       crc32c: crc32cBackend.name,
+      dataDirLock: locks[0]!.kind,
     },
     `lakegate ready kafka=${config.host}:${kafkaPort} http=${config.host}:${httpPort}`,
   );

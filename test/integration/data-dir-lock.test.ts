@@ -3,7 +3,7 @@
  * it reads or writes anything there (a second process used to replay and checkpoint the
  * running one's journal even when its ports were taken, and two running ones overwrote each
  * other's acknowledged records). A lock left by a killed process, or naming a pid that is now
- * another program, does not stop a restart.
+ * another program, does not stop a restart. Nor does a network namespace of its own hide it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataDirInUseError, DataDirLock } from '../../src/data-dir-lock.js';
-import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
+import { CLI, freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
 
 /** Every file under dir with its size and modification time. */
 function snapshot(dir: string): Record<string, string> {
@@ -143,6 +143,30 @@ test('in one process: a directory held is refused, and one just released can be 
     again.release();
     assert.throws(() => statSync(path.join(dataDir, '.lakegate.lock')), /ENOENT/);
   } finally {
+    removeDir(dataDir);
+  }
+});
+
+test('a second lakegate in another network namespace (a container sharing the volume) is refused too', async () => {
+  // Abstract sockets belong to a network namespace: with only the socket as the lock, this
+  // second server started and ran on the same directory. The flock on the directory is seen
+  // from any namespace. unshare -rn: a new user and network namespace, loopback brought up.
+  const dataDir = freshDataDir();
+  const first = await startLakegate({ dataDir });
+  try {
+    const before = snapshot(dataDir);
+    const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
+    const second = await promisify(execFile)('unshare', ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...args], { timeout: 15_000 }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e: { code?: number | string; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    );
+    assert.doesNotMatch(second.out, /lakegate ready/, 'the second server started on the directory in use');
+    assert.equal(second.code, 1, `the second server: ${second.code}\n${second.out}`);
+    assert.match(second.out, new RegExp(`is in use by lakegate pid ${first.child.pid}`));
+    assert.deepEqual(snapshot(dataDir), before, 'the refused start changed no file');
+    assert.match(first.output(), /"dataDirLock":"flock\+socket"/);
+  } finally {
+    await first.stop();
     removeDir(dataDir);
   }
 });
