@@ -6,7 +6,7 @@
  * stalled every connection for seconds). A change is durable once a write that started after
  * it has finished; flush() resolves exactly then, so callers answer no sooner.
  */
-import { writeFileAtomic } from '../log/fs-util.js';
+import { storageError, writeFileAtomic } from '../log/fs-util.js';
 
 export class CoalescedFileWriter {
   /** The write asked for and not started yet: every flush() until it starts shares it. */
@@ -40,7 +40,11 @@ export class CoalescedFileWriter {
     await this.current;
     // From here on a change needs another write: this one renders the state as it is now.
     this.next = null;
-    const write = writeFileAtomic(this.file, this.contents());
+    // A KafkaError (KAFKA_STORAGE_ERROR), so that a handler answers it as the request's error
+    // instead of closing the connection as it does on an unexpected one (a full disk, say).
+    const write = writeFileAtomic(this.file, this.contents()).catch((e: unknown) => {
+      throw storageError(`writing ${this.file} failed`, e);
+    });
     this.current = write.catch(() => undefined);
     return write;
   }

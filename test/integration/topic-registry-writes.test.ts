@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { watch, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { kafkaClient } from '../support/kafka-client.js';
 import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
@@ -52,5 +52,39 @@ test(`a CreateTopics of ${COUNT} topics rewrites topics.json a few times, not ${
   } finally {
     await server.stop();
     removeDir(dataDir);
+  }
+});
+
+test('when topics.json cannot be written, CreateTopics and DeleteTopics answer KAFKA_STORAGE_ERROR and keep the connection', async () => {
+  // A full disk, say. They used to close the connection, as on an unexpected error.
+  const server = await startLakegate();
+  const obstacle = path.join(server.dataDir, 'meta', 'topics.json.tmp');
+  try {
+    const admin = kafkaClient(server.port, 0).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 1, configEntries: [{ name: 'table.format', value: 'none' }] }] });
+      // The temporary file's name taken by a directory: the rewrite fails with EISDIR.
+      mkdirSync(obstacle);
+      const storageError = (e: unknown): boolean => {
+        const errors = (e as { errors?: { type?: string }[] }).errors ?? [e as { type?: string }];
+        assert.deepEqual(errors.map((x) => x.type), ['KAFKA_STORAGE_ERROR'], String(e));
+        return true;
+      };
+      await assert.rejects(admin.createTopics({ topics: [{ topic: 'refused', numPartitions: 1 }] }), storageError);
+      await assert.rejects(admin.deleteTopics({ topics: ['kept'] }), storageError);
+      // The same connection still answers.
+      assert.ok(Array.isArray(await admin.listTopics()));
+      rmdirSync(obstacle);
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'later', numPartitions: 1, configEntries: [{ name: 'table.format', value: 'none' }] }] }), true);
+    } finally {
+      await admin.disconnect();
+    }
+    // What is on disk is what a restart sees: the refused topic is not there.
+    const listed = (JSON.parse(readFileSync(path.join(server.dataDir, 'meta', 'topics.json'), 'utf8')) as { topics: { name: string }[] }).topics.map((t) => t.name);
+    assert.ok(listed.includes('later') && !listed.includes('refused'), JSON.stringify(listed));
+  } finally {
+    await server.stop();
+    removeDir(server.dataDir);
   }
 });
