@@ -75,7 +75,7 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
   // Its worker threads start only when a validation=reject topic receives a batch.
   const validationPool = new ValidationPool(schemaStore);
   broker.recordValidator = validationPool;
-  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry, stopping: () => broker.shutdownSignal.aborted });
+  const http = buildHttpApp({ catalog, admin: materializerAdminSource(materializer), schemaRegistry, stopping: () => broker.shutdownSignal.aborted, storageFailure: () => broker.logs.storageFailure() });
   const httpPort = await startHttp(http, config.host, config.httpPort);
   const kafka = new KafkaServer(broker);
   const kafkaPort = await kafka.listen(config.host, config.kafkaPort);

@@ -109,6 +109,8 @@ export interface AdminPluginOptions {
   source: AdminSource;
   /** True once the node is shutting down. */
   stopping?: () => boolean;
+  /** Why the log storage cannot take writes, or null. */
+  storageFailure?: () => string | null;
 }
 
 function iso(ms: number): string {
@@ -211,7 +213,11 @@ const tableViewSchema = {
 const healthSchema = {
   response: {
     200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } },
-    503: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'stopping' } } },
+    503: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['stopping', 'failed'] }, reason: { type: 'string' } },
+    },
   },
 } as const;
 
@@ -233,8 +239,12 @@ export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, o
 
   // A load balancer or orchestrator probing health stops sending work as soon as the shutdown
   // begins, while the node still drains its Kafka connections and commits its last tables.
+  // Failed storage (a full disk, an I/O error) refuses every acknowledged write until a restart
+  // recovers it: 'failed', so that a liveness probe restarts the node instead of keeping it.
   app.get('/health', { schema: healthSchema }, async (_request, reply) => {
     if (opts.stopping?.()) return reply.code(503).send({ status: 'stopping' });
+    const failure = opts.storageFailure?.() ?? null;
+    if (failure !== null) return reply.code(503).send({ status: 'failed', reason: failure });
     return { status: 'ok' };
   });
 

@@ -28,6 +28,8 @@ export interface HttpDeps {
   logger?: FastifyBaseLogger;
   /** True once the node is shutting down: /admin/health then answers 503. */
   stopping?: () => boolean;
+  /** Why the log storage cannot take writes (null when it can): /admin/health then answers 503. */
+  storageFailure?: () => string | null;
   /** Defaults to DEFAULT_HTTP_TIMEOUTS; tests shorten them. */
   timeouts?: HttpTimeouts;
 }
@@ -74,7 +76,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler(problemNotFoundHandler);
 
   app.register(icebergRestCatalog, { prefix: '/v1', catalog: deps.catalog });
-  app.register(adminPlugin, { prefix: '/admin', source: deps.admin, stopping: deps.stopping });
+  app.register(adminPlugin, { prefix: '/admin', source: deps.admin, stopping: deps.stopping, storageFailure: deps.storageFailure });
   if (deps.schemaRegistry) app.register(schemaRegistryPlugin, { registry: deps.schemaRegistry });
   return app;
 }

@@ -253,6 +253,20 @@ export class LogManager {
     }
   }
 
+  /**
+   * Why this node cannot take writes it acknowledges, or null: the sync journal, or logs, that
+   * a write or sync error failed. They stay failed until a restart, whose recovery resumes them
+   * (as Kafka takes a failed log directory offline), so health checks report it.
+   */
+  storageFailure(): string | null {
+    const journal = this.journal?.failed;
+    if (journal) return journal.message;
+    const failed = [...this.logs.values()].filter((log) => log.failed !== null);
+    if (failed.length === 0) return null;
+    const first = failed[0]!;
+    return `${failed.length} partition log(s) failed, ${first.topic}-${first.partition} first: ${first.failed!.message}`;
+  }
+
   /** Flushes, fsyncs and writes clean-shutdown state for every log. */
   async close(): Promise<void> {
     this.closed = true;

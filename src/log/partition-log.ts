@@ -181,6 +181,11 @@ export class PartitionLog {
     }
   }
 
+  /** The storage error that failed this log (it then refuses appends until a restart), or null. */
+  get failed(): KafkaError | null {
+    return this.failure;
+  }
+
   get logStartOffset(): bigint {
     return this.segments[0]!.baseOffset;
   }

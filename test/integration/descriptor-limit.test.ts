@@ -12,7 +12,7 @@ import { removeDir, startLakegate } from '../support/lakegate-process.js';
 const TOPICS_PER_REQUEST = 25;
 
 test('topics whose creation ran out of file descriptors leave nothing that stops the next start', async () => {
-  const first = await startLakegate({ fileLimit: 300 });
+  const first = await startLakegate({ limits: { openFiles: 300 } });
   const dataDir = first.dataDir;
   let failedNames: string[] = [];
   let listed: string[] = [];

@@ -40,7 +40,7 @@ test('SIGTERM closes every log cleanly when the partitions leave few spare file 
   // 150 partitions hold about 150 descriptors; closing them all at once opened several files
   // each at the same moment (indexes, producer snapshot, checkpoint) and ran out: the
   // shutdown failed with EMFILE and exited 1. As at 10,000 partitions under the default 20,000.
-  const server = await startLakegate({ fileLimit: 400 });
+  const server = await startLakegate({ limits: { openFiles: 400 } });
   const kafka = kafkaClient(server.port);
   const topics = Array.from({ length: 15 }, (_, i) => `fd-${i}`);
   try {

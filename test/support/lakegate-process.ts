@@ -33,18 +33,22 @@ export async function startLakegate(
     httpPort?: number;
     args?: string[];
     env?: Record<string, string>;
-    /** The process's limit on open file descriptors (RLIMIT_NOFILE), set by the shell's ulimit. */
-    fileLimit?: number;
+    /** Set by bash's ulimit before the server starts: open descriptors (-n), largest file in KiB (-f). */
+    limits?: { openFiles?: number; fileSizeKiB?: number };
   } = {},
 ): Promise<LakegateProcess> {
   const dataDir = opts.dataDir ?? freshDataDir();
   const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', String(opts.httpPort ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   const env = { ...process.env, ...opts.env };
   // exec keeps the pid: signals sent to the child reach the server itself.
+  const ulimits = [
+    ...(opts.limits?.openFiles !== undefined ? [`ulimit -n ${opts.limits.openFiles}`] : []),
+    ...(opts.limits?.fileSizeKiB !== undefined ? [`ulimit -f ${opts.limits.fileSizeKiB}`] : []),
+  ];
   const child =
-    opts.fileLimit === undefined
+    ulimits.length === 0
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-      : spawn('/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      : spawn('/bin/bash', ['-c', `${ulimits.join(' && ')} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));

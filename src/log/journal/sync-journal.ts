@@ -121,6 +121,11 @@ export class SyncJournal {
     return { journal, replay: () => replayGenerations(dir, checkpoint, generations) };
   }
 
+  /** The error that failed the journal for good (every later append rejects with it), or null. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   /**
    * Appends one partition log's group; resolves once it is durable in the journal. Rejects
    * with JournalBatchTooLargeError (the journal stays usable) when one batch cannot fit in an

@@ -53,6 +53,23 @@ test('GET /admin/health', async () => {
   await app.close();
 });
 
+test('GET /admin/health: 503 failed with the reason while the log storage is failed, stopping first', async () => {
+  let failure: string | null = 'log /d/log/t-0 failed: EFBIG: file too large, write';
+  let stopping = false;
+  const app = buildHttpApp({ catalog: new FakeCatalog(), admin: { tables: () => statuses }, logger: silent, stopping: () => stopping, storageFailure: () => failure });
+  let res = await app.inject({ method: 'GET', url: '/admin/health' });
+  assert.equal(res.statusCode, 503);
+  assert.deepEqual(res.json(), { status: 'failed', reason: 'log /d/log/t-0 failed: EFBIG: file too large, write' });
+  stopping = true;
+  res = await app.inject({ method: 'GET', url: '/admin/health' });
+  assert.deepEqual([res.statusCode, res.json()], [503, { status: 'stopping' }]);
+  stopping = false;
+  failure = null;
+  res = await app.inject({ method: 'GET', url: '/admin/health' });
+  assert.deepEqual([res.statusCode, res.json()], [200, { status: 'ok' }]);
+  await app.close();
+});
+
 test('GET /admin/tables: every topic with its state, offsets, lag, bad records, dead-letter rows, last commit and error', async () => {
   const app = setup();
   const res = await app.inject({ method: 'GET', url: '/admin/tables' });
