@@ -1,6 +1,7 @@
 // Apache Kafka for the comparison: jars from Maven Central (bench/kafka/pom.xml) cached under
-// bench/.cache/kafka-<version>/libs, and a single-node KRaft broker+controller on loopback
-// started the way Kafka's own scripts start it (same heap, same G1 flags, stock server.properties).
+// bench/.cache/kafka-broker-<version>/libs and kafka-tools-<version>/libs, and a single-node
+// KRaft broker+controller on loopback started the way Kafka's own scripts start it (same heap,
+// same G1 flags, stock server.properties).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,9 +25,12 @@ export const BROKER_HEAP = ['-Xmx1G', '-Xms1G'];
 export const PERF_HEAP = ['-Xmx512M'];
 
 export interface KafkaDist {
+  /** The broker's release (kafka_2.13): the newest 4.x unless pinned. */
   version: string;
-  libsDir: string;
-  classpath: string;
+  /** kafka-tools' release (ProducerPerformance, TopicCommand): the newest 4.x published, which can trail the broker's. */
+  toolsVersion: string;
+  brokerClasspath: string;
+  toolsClasspath: string;
   /** ProducerPerformance has --warmup-records (steady-state statistics, KIP-1052) */
   warmupRecords: boolean;
 }
@@ -41,69 +45,88 @@ function cmpVersion(a: string, b: string): number {
   return 0;
 }
 
-function cachedVersions(): string[] {
+type Component = 'broker' | 'tools';
+
+function libsDirOf(component: Component, version: string): string {
+  return join(CACHE_DIR, `kafka-${component}-${version}`, 'libs');
+}
+
+function cachedVersions(component: Component): string[] {
   if (!existsSync(CACHE_DIR)) return [];
   return readdirSync(CACHE_DIR)
-    .map((d) => /^kafka-(4\.\d+\.\d+)$/.exec(d)?.[1])
-    .filter((v): v is string => !!v && existsSync(join(CACHE_DIR, `kafka-${v}`, 'libs', '.complete')))
+    .map((d) => new RegExp(`^kafka-${component}-(4\\.\\d+\\.\\d+)$`).exec(d)?.[1])
+    .filter((v): v is string => !!v && existsSync(join(libsDirOf(component, v), '.complete')))
     .sort(cmpVersion);
 }
 
 /**
- * The newest 4.x release whose broker (kafka_2.13) and tools (kafka-tools) jars are both
- * published, asked of Maven with the versions plugin (the pom's 4.0.0 is the floor).
+ * The newest 4.x releases of the broker (kafka_2.13) and of the tools (kafka-tools), asked of
+ * Maven with the versions plugin (the pom's 4.0.0 is the floor). They can differ: a release's
+ * artifacts do not all reach Maven Central at once.
  */
-async function newestKafka4(): Promise<string> {
+async function newestKafka4(): Promise<Record<Component, string>> {
   const r = await run(
     'mvn',
-    ['-B', '-U', '-f', join(POM_DIR, 'pom.xml'), 'org.codehaus.mojo:versions-maven-plugin:2.18.0:display-dependency-updates', '-DallowMajorUpdates=false'],
+    ['-B', '-U', '-P', 'broker,tools', '-f', join(POM_DIR, 'pom.xml'), 'org.codehaus.mojo:versions-maven-plugin:2.18.0:display-dependency-updates', '-DallowMajorUpdates=false'],
     { timeoutMs: 300_000 },
   );
   if (r.code !== 0) throw new Error(`mvn version check failed:\n${r.stdout.slice(-2000)}`);
   const newest = (artifact: string) =>
     new RegExp(`org\\.apache\\.kafka:${artifact} \\.+ \\S+ -> (4\\.\\d+\\.\\d+)\\b`).exec(r.stdout)?.[1] ?? '4.0.0';
-  const broker = newest('kafka_2\\.13');
-  const tools = newest('kafka-tools');
-  if (broker !== tools) log(`newest kafka_2.13 is ${broker}, newest kafka-tools is ${tools}: using the older`);
-  return cmpVersion(broker, tools) <= 0 ? broker : tools;
+  return { broker: newest('kafka_2\\.13'), tools: newest('kafka-tools') };
 }
 
-async function dist(version: string): Promise<KafkaDist> {
-  const libsDir = join(CACHE_DIR, `kafka-${version}`, 'libs');
-  const jars = readdirSync(libsDir).filter((f) => f.endsWith('.jar'));
-  const d = { version, libsDir, classpath: jars.map((j) => join(libsDir, j)).join(':'), warmupRecords: false };
+/** One component's jars at one version, fetched into the cache once. */
+async function fetchComponent(component: Component, version: string): Promise<string> {
+  const libsDir = libsDirOf(component, version);
+  if (!existsSync(join(libsDir, '.complete'))) {
+    log(`fetching Apache Kafka ${component} ${version} jars into ${libsDir}`);
+    mkdirSync(libsDir, { recursive: true });
+    const r = await run(
+      'mvn',
+      ['-B', '-P', component, '-f', join(POM_DIR, 'pom.xml'), `-Dkafka.version=${version}`, `-Dlibs.dir=${libsDir}`, 'dependency:copy-dependencies'],
+      { timeoutMs: 900_000 },
+    );
+    if (r.code !== 0) {
+      throw new Error(`cannot resolve Kafka ${component} ${version} from Maven (pin another with --kafka-version):\n${r.stdout.slice(-3000)}`);
+    }
+    writeFileSync(join(libsDir, '.complete'), `${new Date().toISOString()}\n`);
+  }
+  return readdirSync(libsDir)
+    .filter((f) => f.endsWith('.jar'))
+    .map((j) => join(libsDir, j))
+    .join(':');
+}
+
+/**
+ * Resolves (once) and returns the Kafka jars: the newest 4.x broker and the newest 4.x tools,
+ * each with its own dependencies (two JVMs, two classpaths), or both at `wanted`.
+ */
+export async function ensureKafka(wanted?: string): Promise<KafkaDist> {
+  let versions: Record<Component, string>;
+  if (wanted) versions = { broker: wanted, tools: wanted };
+  else {
+    try {
+      versions = await newestKafka4();
+    } catch (err) {
+      const broker = cachedVersions('broker').pop();
+      const tools = cachedVersions('tools').pop();
+      if (!broker || !tools) throw err;
+      log(`cannot ask Maven for the newest Kafka (${(err as Error).message.split('\n')[0]}); using cached broker ${broker}, tools ${tools}`);
+      versions = { broker, tools };
+    }
+  }
+  if (versions.broker !== versions.tools) log(`newest kafka_2.13 (the broker) is ${versions.broker}, newest kafka-tools is ${versions.tools}: each runs its own`);
+  const d: KafkaDist = {
+    version: versions.broker,
+    toolsVersion: versions.tools,
+    brokerClasspath: await fetchComponent('broker', versions.broker),
+    toolsClasspath: await fetchComponent('tools', versions.tools),
+    warmupRecords: false,
+  };
   const help = await run('java', [...toolJvmArgs(d, PERF_HEAP), 'org.apache.kafka.tools.ProducerPerformance', '--help'], { timeoutMs: 60_000 });
   d.warmupRecords = (help.stdout + help.stderr).includes('--warmup-records');
   return d;
-}
-
-/** Resolves (once) and returns the Kafka jars. `wanted` pins a version; otherwise the newest 4.x. */
-export async function ensureKafka(wanted?: string): Promise<KafkaDist> {
-  let version = wanted;
-  if (!version) {
-    try {
-      version = await newestKafka4();
-    } catch (err) {
-      const cached = cachedVersions().pop();
-      if (!cached) throw err;
-      log(`cannot ask Maven for the newest Kafka (${(err as Error).message.split('\n')[0]}); using cached ${cached}`);
-      version = cached;
-    }
-  }
-  const libsDir = join(CACHE_DIR, `kafka-${version}`, 'libs');
-  if (existsSync(join(libsDir, '.complete'))) return dist(version);
-  log(`fetching Apache Kafka ${version} jars into ${libsDir}`);
-  mkdirSync(libsDir, { recursive: true });
-  const r = await run(
-    'mvn',
-    ['-B', '-f', join(POM_DIR, 'pom.xml'), `-Dkafka.version=${version}`, `-Dlibs.dir=${libsDir}`, 'dependency:copy-dependencies'],
-    { timeoutMs: 900_000 },
-  );
-  if (r.code !== 0) {
-    throw new Error(`cannot resolve Kafka ${version} from Maven (pin another with --kafka-version):\n${r.stdout.slice(-3000)}`);
-  }
-  writeFileSync(join(libsDir, '.complete'), `${new Date().toISOString()}\n`);
-  return dist(version);
 }
 
 export async function javaVersion(): Promise<string> {
@@ -111,9 +134,12 @@ export async function javaVersion(): Promise<string> {
   return (/version "([^"]+)"/.exec(r.stderr)?.[1] ?? 'unknown').trim();
 }
 
-/** Java tool arguments (ProducerPerformance, TopicCommand) as kafka-run-class.sh builds them. */
-export function toolJvmArgs(k: KafkaDist, heap: string[]): string[] {
-  return [...heap, ...JVM_PERFORMANCE_OPTS, `-Dlog4j2.configurationFile=${join(POM_DIR, 'log4j2-tools.properties')}`, '-cp', k.classpath];
+/**
+ * Java tool arguments as kafka-run-class.sh builds them: kafka-tools' classpath
+ * (ProducerPerformance, TopicCommand), or the broker's for its own tools (StorageTool).
+ */
+export function toolJvmArgs(k: KafkaDist, heap: string[], classpath: string = k.toolsClasspath): string[] {
+  return [...heap, ...JVM_PERFORMANCE_OPTS, `-Dlog4j2.configurationFile=${join(POM_DIR, 'log4j2-tools.properties')}`, '-cp', classpath];
 }
 
 /** A Kafka topic id / cluster id: 16 random bytes, base64url, never starting with '-'. */
@@ -170,11 +196,11 @@ export async function startKafka(k: KafkaDist, dir: string, logFile: string): Pr
   ];
   const propsFile = join(dir, 'server.properties');
   writeFileSync(propsFile, props.join('\n') + '\n');
-  const cp = ['-cp', k.classpath];
+  const cp = ['-cp', k.brokerClasspath];
   const log4j = `-Dlog4j2.configurationFile=${join(POM_DIR, 'log4j2-server.properties')}`;
   const fmt = await run(
     'java',
-    [...toolJvmArgs(k, ['-Xmx256M']), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', propsFile],
+    [...toolJvmArgs(k, ['-Xmx256M'], k.brokerClasspath), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', propsFile],
     { timeoutMs: 120_000 },
   );
   if (fmt.code !== 0) throw new Error(`kafka storage format failed:\n${fmt.stdout}\n${fmt.stderr}`);

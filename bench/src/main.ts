@@ -30,7 +30,8 @@ const HELP = `npm run bench -- [--quick | --full] [options]
                         (default 30; quick: lakegate 10); the servers then serve every group
   --group-warm-up S     the same before a group whose workload differs from the previous (10)
   --only REGEX          only the groups whose id matches (see bench/README.md)
-  --kafka-version V     pin Apache Kafka (default: the newest 4.x with broker and tools jars)
+  --kafka-version V     pin Apache Kafka, broker and tools (default: the newest 4.x broker and
+                        the newest 4.x kafka-tools, each with its own dependencies)
   --lakegate DIR        the lakegate checkout to run, built (default: this repository)
   --lakegate-rev REV    run a committed revision instead (e.g. HEAD): git archive + tsc into
                         bench/.cache/lakegate-<sha>, untouched by uncommitted work in src/
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const kafka = await ensureKafka(a['kafka-version']);
-  log(`Apache Kafka ${kafka.version}; lakegate at ${lakegateRoot}`);
+  log(`Apache Kafka broker ${kafka.version}, ProducerPerformance from kafka-tools ${kafka.toolsVersion}; lakegate at ${lakegateRoot}`);
   const workDir = a['work-dir'] ? resolve(a['work-dir']) : mkdtempSync(join(tmpdir(), 'lakegate-bench-'));
   mkdirSync(workDir, { recursive: true });
   const quietWaitSeconds = Number(a['quiet-wait'] ?? (quick ? 5 : 60));
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       quick,
       only: !!a.only,
       kafka: kafka.version,
+      kafkaTools: kafka.toolsVersion,
       started,
       minutes: ((t1 || Date.now()) - t0) / 60000,
       pairs,
@@ -231,7 +233,10 @@ interface MetaInput {
   name: string;
   quick: boolean;
   only: boolean;
+  /** The broker's release */
   kafka: string;
+  /** kafka-tools' release (ProducerPerformance) */
+  kafkaTools: string;
   started: string;
   /** the measured runs, fetching Kafka included, the profile pass not */
   minutes: number;
@@ -272,7 +277,7 @@ async function makeMeta(m: MetaInput): Promise<Meta> {
     minutes: m.minutes,
     env: {
       machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`,
-      'Apache Kafka': `${m.kafka} (kafka_2.13 + kafka-tools from Maven Central), single-node KRaft`,
+      'Apache Kafka': `broker ${m.kafka} (kafka_2.13), single-node KRaft; ProducerPerformance from kafka-tools ${m.kafkaTools}; both from Maven Central`,
       Java: await javaVersion(),
       'Node.js': process.version,
       lakegate: m.lakegate,
