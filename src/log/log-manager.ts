@@ -235,14 +235,14 @@ export class LogManager {
       // Journal records of the deleted logs become obsolete before their directories go, so
       // a topic re-created under the same name can never be handed the old one's batches.
       if (victims.length > 0) await this.journal?.checkpointNow();
-      const dirs = victims.map((log) => log.dir);
-      // Directories of the topic that no open log owns: a partition whose creation failed
-      // after making its directory (out of descriptors, say) and could not remove it.
+      // Every directory of the topic, found on disk rather than from the victims: also one a
+      // partition's failed creation made and could not remove (out of descriptors, say).
+      const dirs: string[] = [];
       for (const name of await readdir(this.dataDir)) {
         const match = PARTITION_DIR.exec(name);
         if (match?.[1] === topic && !this.logs.has(key(topic, Number(match[2])))) dirs.push(join(this.dataDir, name));
       }
-      for (const dir of new Set(dirs)) {
+      for (const dir of dirs) {
         const doomed = `${dir}.${Date.now()}${DELETE_SUFFIX}`;
         await rename(dir, doomed);
         await fsyncDir(this.dataDir);

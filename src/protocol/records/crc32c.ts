@@ -4,22 +4,13 @@
  * streams of the SSE4.2 crc32 instruction, about 14 GB/s on 16 KiB batches here) and falls
  * back to @node-rs/crc32 (one stream, about 3 GB/s) where the addon was not built.
  */
-import { createRequire } from 'node:module';
 import { crc32c as nodeRsCrc32c } from '@node-rs/crc32';
+import { loadNativeAddon } from '../../native-addon.js';
 
 type Crc32cFn = (data: Uint8Array, previous?: number) => number;
 
-function loadNative(): { fn: Crc32cFn; error: null } | { fn: null; error: string } {
-  try {
-    // dist/src/protocol/records/ -> dist/native/, where native/build.mjs puts it.
-    const addon = createRequire(import.meta.url)('../../../native/crc32c.node') as { crc32c: Crc32cFn };
-    return { fn: addon.crc32c, error: null };
-  } catch (err) {
-    return { fn: null, error: (err as Error).message.split('\n')[0]! };
-  }
-}
-
-const native = loadNative();
+const loaded = loadNativeAddon<{ crc32c: Crc32cFn }>('crc32c.node');
+const native = { fn: loaded.addon?.crc32c ?? null, error: loaded.error };
 
 /** Which implementation runs, and why the addon is not used when it is not (for start-up logs and tests). */
 export const crc32cBackend: { name: 'lakegate-native' | '@node-rs/crc32'; fallbackReason: string | null } = native.fn
