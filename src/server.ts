@@ -100,6 +100,8 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
       schemaRegistry: schemaRegistry ? 'built-in' : (schemaStore as RemoteSchemaStore).url,
       crc32c: crc32cBackend.name,
       dataDirLock: locks[0]!.kind,
+      // bin/lakegate's V8 settings, or none when dist/src/cli.js was run by plain `node`.
+      nodeFlags: process.execArgv.join(' '),
     },
     `lakegate ready kafka=${config.host}:${kafkaPort} http=${config.host}:${httpPort}`,
   );

@@ -24,22 +24,24 @@ export async function startLakegate(dir: string, logFile: string, o: LakegateOpt
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const httpPort = await freePort();
-  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const proc = spawnLogged(
-    process.execPath,
-    [
-      ...nodeArgs,
-      join(o.root, 'dist', 'src', 'cli.js'),
-      'serve',
-      '--host', '127.0.0.1',
-      '--kafka-port', String(port),
-      '--http-port', String(httpPort),
-      '--data-dir', join(dir, 'data'),
-      '--fsync', o.fsync,
-    ],
-    logFile,
-    { cwd: dir },
-  );
+  const serveArgs = [
+    'serve',
+    '--host', '127.0.0.1',
+    '--kafka-port', String(port),
+    '--http-port', String(httpPort),
+    '--data-dir', join(dir, 'data'),
+    '--fsync', o.fsync,
+  ];
+  // bin/lakegate is how users start it (npm start): the server under its V8 settings. Revisions
+  // from before the launcher existed run their cli.js directly.
+  const launcher = join(o.root, 'bin', 'lakegate');
+  const profile = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const proc = existsSync(launcher)
+    ? spawnLogged(launcher, serveArgs, logFile, {
+        cwd: dir,
+        env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...profile].join(' ').trim() },
+      })
+    : spawnLogged(process.execPath, [...profile, join(o.root, 'dist', 'src', 'cli.js'), ...serveArgs], logFile, { cwd: dir });
   const line = await proc.waitFor(/lakegate ready kafka=/, 60_000);
   const bound = /kafka=([\d.]+:\d+)/.exec(line)?.[1] ?? `127.0.0.1:${port}`;
   return { proc, bootstrap: bound, dir };

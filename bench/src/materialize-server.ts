@@ -3,7 +3,8 @@
  * (materialize.ts: drain and freshness; materialize-live.ts: tables built while ingest runs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -19,12 +20,19 @@ export interface Server {
 }
 
 export async function start(cli: string, dataDir: string, writerThreads: number, configFile?: string): Promise<Server> {
-  const args = [cli, 'serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
+  const args = ['serve', '--host', '127.0.0.1', '--kafka-port', '0', '--http-port', '0', '--data-dir', dataDir];
   if (writerThreads > 0) args.push('--writer-threads', String(writerThreads));
   if (configFile) args.push('--config', configFile);
   // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server (workers included).
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Through bin/lakegate (how users start it) when the checkout has one: <root>/dist/src/cli.js.
+  const launcher = join(dirname(dirname(dirname(cli))), 'bin', 'lakegate');
+  const child = existsSync(launcher)
+    ? spawn(launcher, args, {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() },
+      })
+    : spawn(process.execPath, [...nodeOptions, cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const ports = await new Promise<{ kafka: number; http: number; writerThreads: number }>((resolve, reject) => {
     const timer = setTimeout(() => {

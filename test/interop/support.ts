@@ -34,6 +34,8 @@ export const CACHE = process.env.INTEROP_CACHE ?? path.join(INTEROP_DIR, '.cache
  * <outDir>/test/interop/), normally dist/src/cli.js.
  */
 export const CLI = path.resolve(here, '../../src/cli.js');
+/** bin/lakegate, the launcher users run (npm start): the server under its V8 settings. */
+export const LAUNCHER = path.resolve(here, '../../../bin/lakegate');
 
 /** Records each produce run sends (the suite's contract says at least 10,000). */
 export const RECORD_COUNT = Number(process.env.INTEROP_RECORDS ?? 10_000);
@@ -320,12 +322,12 @@ export async function startLakegate(workDir: string, opts: StartOptions = {}): P
   while (httpPort === kafkaPort) httpPort = await freePort();
   const dataDir = path.join(workDir, 'data');
   const logFile = path.join(workDir, 'lakegate.log');
-  const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(kafkaPort), '--http-port', String(httpPort), '--data-dir', dataDir, ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: process.env });
+  const args = ['serve', '--host', '127.0.0.1', '--kafka-port', String(kafkaPort), '--http-port', String(httpPort), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const child = spawn(LAUNCHER, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: process.env });
   live.add(child);
   const capture = new Capture(16 * 1024 * 1024);
   const log = createWriteStream(logFile, { flags: 'a' });
-  log.write(`$ ${process.execPath} ${args.join(' ')}\n`);
+  log.write(`$ ${LAUNCHER} ${args.join(' ')}\n`);
   let stdoutText = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     capture.push(d);

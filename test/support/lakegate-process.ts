@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli.js, next to dist/test/support/ in the build output. */
 export const CLI = path.resolve(here, '../../src/cli.js');
+/** bin/lakegate, the launcher users run (npm start): the server under its V8 settings. */
+export const LAUNCHER = path.resolve(here, '../../../bin/lakegate');
 
 export interface LakegateProcess {
   port: number;
@@ -38,7 +40,7 @@ export async function startLakegate(
   } = {},
 ): Promise<LakegateProcess> {
   const dataDir = opts.dataDir ?? freshDataDir();
-  const args = [CLI, 'serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', String(opts.httpPort ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const args = ['serve', '--host', '127.0.0.1', '--kafka-port', String(opts.port ?? 0), '--http-port', String(opts.httpPort ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   const env = { ...process.env, ...opts.env };
   // exec keeps the pid: signals sent to the child reach the server itself.
   const ulimits = [
@@ -47,8 +49,8 @@ export async function startLakegate(
   ];
   const child =
     ulimits.length === 0
-      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-      : spawn('/bin/bash', ['-c', `${ulimits.join(' && ')} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      ? spawn(LAUNCHER, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('/bin/bash', ['-c', `${ulimits.join(' && ')} && exec "$0" "$@"`, LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));

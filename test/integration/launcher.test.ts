@@ -1,0 +1,40 @@
+/**
+ * bin/lakegate, the command users run (npm start, the package's bin): it must hand the server
+ * its V8 settings and become the server process itself, so that signals and kill -9 reach it.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { freshDataDir, LAUNCHER, removeDir, startLakegate } from '../support/lakegate-process.js';
+
+test('the launcher execs node with the minimum semi-space, and says so in the ready line', async () => {
+  const server = await startLakegate();
+  try {
+    const pid = server.child.pid!;
+    // exec: the pid the launcher was started as is node running dist/src/cli.js, not a shell.
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--min-semi-space-size=16'), argv.join(' '));
+    assert.ok(argv.some((a) => a.endsWith('/dist/src/cli.js')), argv.join(' '));
+    const ready = server.output().split('\n').find((l) => l.includes('lakegate ready'));
+    assert.equal(JSON.parse(ready!).nodeFlags, '--min-semi-space-size=16');
+  } finally {
+    await server.stop();
+    removeDir(server.dataDir);
+  }
+  assert.equal(server.child.exitCode, 0);
+});
+
+test('the launcher finds the checkout through a symlink (npm links bins into node_modules/.bin)', async () => {
+  const dir = freshDataDir('lakegate-launcher-');
+  try {
+    const link = path.join(dir, 'lakegate');
+    symlinkSync(LAUNCHER, link);
+    const { stdout } = await promisify(execFile)(link, ['--help'], { timeout: 15_000 });
+    assert.match(stdout, /lakegate serve/);
+  } finally {
+    removeDir(dir);
+  }
+});
