@@ -312,8 +312,8 @@ export interface StartOptions {
 }
 
 /**
- * Starts `node dist/src/cli.js serve` on free loopback ports with a fresh data dir inside
- * `workDir` and resolves once it prints `lakegate ready`.
+ * Starts `bin/lakegate serve` (dist/src/cli.js under its V8 settings) on free loopback ports
+ * with a fresh data dir inside `workDir` and resolves once it prints `lakegate ready`.
  */
 export async function startLakegate(workDir: string, opts: StartOptions = {}): Promise<Lakegate> {
   needFile(CLI, 'the lakegate build (npm run build)');
