@@ -127,11 +127,22 @@ export class Broker {
   }
 
   async deleteTopic(name: string): Promise<void> {
-    if (!this.runtimes.has(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+    const runtime = this.runtimes.get(name);
+    if (!runtime) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
     this.runtimes.delete(name);
     // The deletion is durable before the logs go: a crash in between finishes it at start.
-    this.registry.remove(name);
-    await this.registry.flush();
+    const undo = this.registry.remove(name);
+    try {
+      await this.registry.flush();
+    } catch (err) {
+      // Answered as failed, so not deleted: topics.json still lists the topic, it goes on being
+      // served, and no later write of the registry may record the deletion after all.
+      if (!this.runtimes.has(name) && !this.creating.has(name)) {
+        undo();
+        this.runtimes.set(name, runtime);
+      }
+      throw err;
+    }
     await this.logs.deleteTopic(name);
     this.registry.deleted(name);
     await this.registry.flush();

@@ -121,10 +121,19 @@ export class TopicRegistry {
   /**
    * Unregisters a topic and records that its logs are to be deleted: both in one change, so
    * the write that unregisters it records the deletion. Flush before deleting the logs.
+   * Returns what undoes both, for when that write fails; it does nothing once a topic of the
+   * same name has been added meanwhile.
    */
-  remove(name: string): void {
+  remove(name: string): () => void {
+    const topic = this.topics.get(name);
+    const alreadyDeleting = this.deleting.has(name);
     this.topics.delete(name);
     this.deleting.add(name);
+    return () => {
+      if (!topic || this.topics.has(name)) return;
+      this.topics.set(name, topic);
+      if (!alreadyDeleting) this.deleting.delete(name);
+    };
   }
 
   /** The logs of a removed topic are gone. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { kafkaClient } from '../support/kafka-client.js';
-import { freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
+import { dumpLog, freshDataDir, removeDir, startLakegate } from '../support/lakegate-process.js';
 
 const COUNT = 500;
 
@@ -73,18 +73,46 @@ test('when topics.json cannot be written, CreateTopics and DeleteTopics answer K
       };
       await assert.rejects(admin.createTopics({ topics: [{ topic: 'refused', numPartitions: 1 }] }), storageError);
       await assert.rejects(admin.deleteTopics({ topics: ['kept'] }), storageError);
-      // The same connection still answers.
-      assert.ok(Array.isArray(await admin.listTopics()));
+      // The same connection still answers, and the topic whose deletion failed is still served.
+      assert.ok((await admin.listTopics()).includes('kept'), 'a topic whose DeleteTopics failed is still listed');
+      const producer = kafkaClient(server.port, 0).producer();
+      await producer.connect();
+      try {
+        const [sent] = await producer.send({ topic: 'kept', acks: -1, messages: [{ value: 'after the failed delete' }] });
+        assert.equal(sent!.errorCode, 0);
+      } finally {
+        await producer.disconnect();
+      }
       rmdirSync(obstacle);
       assert.equal(await admin.createTopics({ topics: [{ topic: 'later', numPartitions: 1, configEntries: [{ name: 'table.format', value: 'none' }] }] }), true);
     } finally {
       await admin.disconnect();
     }
-    // What is on disk is what a restart sees: the refused topic is not there.
-    const listed = (JSON.parse(readFileSync(path.join(server.dataDir, 'meta', 'topics.json'), 'utf8')) as { topics: { name: string }[] }).topics.map((t) => t.name);
-    assert.ok(listed.includes('later') && !listed.includes('refused'), JSON.stringify(listed));
+    // What is on disk is what a restart sees: the refused topic is not there, and the next
+    // write did not record the failed deletion after all.
+    const stored = JSON.parse(readFileSync(path.join(server.dataDir, 'meta', 'topics.json'), 'utf8')) as { topics: { name: string }[]; deleting: string[] };
+    const listed = stored.topics.map((t) => t.name);
+    assert.ok(listed.includes('later') && listed.includes('kept') && !listed.includes('refused'), JSON.stringify(listed));
+    assert.ok(!stored.deleting.includes('kept'), JSON.stringify(stored.deleting));
   } finally {
     await server.stop();
+  }
+  // The records of the topic whose deletion failed are in its log, a restart serves it, and it
+  // can be deleted once the registry can be written.
+  assert.deepEqual(dumpLog(server.dataDir, 'kept', 0).map((r) => Buffer.from(r.value!, 'base64').toString()), ['after the failed delete']);
+  const again = await startLakegate({ dataDir: server.dataDir });
+  try {
+    const admin = kafkaClient(again.port, 0).admin();
+    await admin.connect();
+    try {
+      assert.ok((await admin.listTopics()).includes('kept'));
+      await admin.deleteTopics({ topics: ['kept'] });
+      assert.ok(!(await admin.listTopics()).includes('kept'));
+    } finally {
+      await admin.disconnect();
+    }
+  } finally {
+    await again.stop();
     removeDir(server.dataDir);
   }
 });
