@@ -1,4 +1,4 @@
-// lakegate under test: the built server (dist/src/cli.js) with a fresh data dir.
+// lakegate under test: the built server (through bin/lakegate) with a fresh data dir.
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, log, run, spawnLogged, type Spawned } from './util.js';
@@ -32,19 +32,24 @@ export async function startLakegate(dir: string, logFile: string, o: LakegateOpt
     '--data-dir', join(dir, 'data'),
     '--fsync', o.fsync,
   ];
-  // bin/lakegate is how users start it (npm start): the server under its V8 settings. Revisions
-  // from before the launcher existed run their cli.js directly.
-  const launcher = join(o.root, 'bin', 'lakegate');
   const profile = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const proc = existsSync(launcher)
-    ? spawnLogged(launcher, serveArgs, logFile, {
-        cwd: dir,
-        env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...profile].join(' ').trim() },
-      })
-    : spawnLogged(process.execPath, [...profile, join(o.root, 'dist', 'src', 'cli.js'), ...serveArgs], logFile, { cwd: dir });
+  const command = serverCommand(o.root, serveArgs, profile);
+  const proc = spawnLogged(command.cmd, command.args, logFile, { cwd: dir, env: command.env });
   const line = await proc.waitFor(/lakegate ready kafka=/, 60_000);
   const bound = /kafka=([\d.]+:\d+)/.exec(line)?.[1] ?? `127.0.0.1:${port}`;
   return { proc, bootstrap: bound, dir };
+}
+
+/**
+ * How to start a checkout's server the way users do: bin/lakegate (node under the server's V8
+ * settings), extra node flags through NODE_OPTIONS. Revisions from before the launcher existed
+ * run their dist/src/cli.js with the flags on node's command line.
+ */
+export function serverCommand(root: string, serveArgs: string[], nodeFlags: string[] = []): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const launcher = join(root, 'bin', 'lakegate');
+  if (!existsSync(launcher)) return { cmd: process.execPath, args: [...nodeFlags, join(root, 'dist', 'src', 'cli.js'), ...serveArgs], env: process.env };
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...nodeFlags].join(' ').trim();
+  return { cmd: launcher, args: serveArgs, env: { ...process.env, NODE_OPTIONS: nodeOptions } };
 }
 
 /**

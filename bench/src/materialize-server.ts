@@ -3,9 +3,10 @@
  * (materialize.ts: drain and freshness; materialize-live.ts: tables built while ingest runs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import kafkajs from 'kafkajs';
+import { serverCommand } from './lakegate.js';
 
 const { Kafka, logLevel } = kafkajs;
 export const PARTITIONS = 4;
@@ -25,14 +26,9 @@ export async function start(cli: string, dataDir: string, writerThreads: number,
   if (configFile) args.push('--config', configFile);
   // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server (workers included).
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  // Through bin/lakegate (how users start it) when the checkout has one: <root>/dist/src/cli.js.
-  const launcher = join(dirname(dirname(dirname(cli))), 'bin', 'lakegate');
-  const child = existsSync(launcher)
-    ? spawn(launcher, args, {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() },
-      })
-    : spawn(process.execPath, [...nodeOptions, cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // cli is <root>/dist/src/cli.js.
+  const command = serverCommand(resolve(cli, '../../..'), args, nodeOptions);
+  const child = spawn(command.cmd, command.args, { stdio: ['ignore', 'pipe', 'inherit'], env: command.env });
   let out = '';
   const ports = await new Promise<{ kafka: number; http: number; writerThreads: number }>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -10,15 +10,15 @@ import { loadNativeAddon } from '../../native-addon.js';
 type Crc32cFn = (data: Uint8Array, previous?: number) => number;
 
 const loaded = loadNativeAddon<{ crc32c: Crc32cFn }>('crc32c.node');
-const native = { fn: loaded.addon?.crc32c ?? null, error: loaded.error };
+const nativeCrc32c = loaded.addon?.crc32c ?? null;
 
 /** Which implementation runs, and why the addon is not used when it is not (for start-up logs and tests). */
-export const crc32cBackend: { name: 'lakegate-native' | '@node-rs/crc32'; fallbackReason: string | null } = native.fn
+export const crc32cBackend: { name: 'lakegate-native' | '@node-rs/crc32'; fallbackReason: string | null } = nativeCrc32c
   ? { name: 'lakegate-native', fallbackReason: null }
-  : { name: '@node-rs/crc32', fallbackReason: native.error };
+  : { name: '@node-rs/crc32', fallbackReason: loaded.error };
 
 const fallback: Crc32cFn = (data, previous = 0) =>
   nodeRsCrc32c(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), previous) >>> 0;
 
 /** The CRC-32C of data (unsigned), continuing `previous` (the CRC of the bytes before it) when given. */
-export const crc32c: Crc32cFn = native.fn ?? fallback;
+export const crc32c: Crc32cFn = nativeCrc32c ?? fallback;
