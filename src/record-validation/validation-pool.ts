@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { logger } from '../logger.js';
+import { poolWorkerExecArgv } from '../worker-exec-argv.js';
 import type { SchemaStore } from '../schema-registry/store.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
 import type { BadRecord } from './check-batch.js';
@@ -96,6 +97,7 @@ export class ValidationPool {
       // process from a runaway allocation (V8 can abort on one), which is why the decoders
       // refuse the inputs that could cause one (schema-registry/avro-item-width.ts).
       resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
+      execArgv: poolWorkerExecArgv(),
     });
     // A worker dying outside a task is replaced by piscina; without a listener it would throw.
     // Added once, when the pool starts (once per checked batch, the listeners piled up).

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { TaskInputError, WriterWorkerError } from './errors.js';
+import { poolWorkerExecArgv } from '../worker-exec-argv.js';
 import { relaxHeapGrowth } from './heap-growth.js';
 import type { MaterializeResult, MaterializeTask } from './task.js';
 import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
@@ -44,6 +45,7 @@ export class WriterPool {
       minThreads: this.size,
       maxThreads: this.size,
       concurrentTasksPerWorker: 1,
+      execArgv: poolWorkerExecArgv(),
     });
     this.piscina.on('message', (message: unknown) => {
       if (isExitNotice(message)) this.exits.set(message.runId, message);
