@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { logger } from '../logger.js';
-import { poolWorkerExecArgv } from '../worker-exec-argv.js';
+import { poolWorker } from '../pool-worker.js';
 import type { SchemaStore } from '../schema-registry/store.js';
 import type { ResolvedSchema } from '../schema-registry/types.js';
 import type { BadRecord } from './check-batch.js';
@@ -89,7 +89,7 @@ export class ValidationPool {
 
   private startPool(): Piscina {
     const piscina = new Piscina({
-      filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
+      ...poolWorker(fileURLToPath(new URL('./worker.js', import.meta.url))),
       minThreads: 1,
       maxThreads: this.options.threads,
       concurrentTasksPerWorker: 1,
@@ -97,7 +97,6 @@ export class ValidationPool {
       // process from a runaway allocation (V8 can abort on one), which is why the decoders
       // refuse the inputs that could cause one (schema-registry/avro-item-width.ts).
       resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
-      execArgv: poolWorkerExecArgv(),
     });
     // A worker dying outside a task is replaced by piscina; without a listener it would throw.
     // Added once, when the pool starts (once per checked batch, the listeners piled up).

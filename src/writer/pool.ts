@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { TaskInputError, WriterWorkerError } from './errors.js';
-import { poolWorkerExecArgv } from '../worker-exec-argv.js';
+import { poolWorker } from '../pool-worker.js';
 import { relaxHeapGrowth } from './heap-growth.js';
 import type { MaterializeResult, MaterializeTask } from './task.js';
 import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
@@ -41,11 +41,10 @@ export class WriterPool {
     relaxHeapGrowth(); // process-wide, for the workers' small heaps (heap-growth.ts says why)
     this.size = options.size ?? defaultPoolSize();
     this.piscina = new Piscina({
-      filename: options.workerFile ?? fileURLToPath(new URL('./worker.js', import.meta.url)),
+      ...poolWorker(options.workerFile ?? fileURLToPath(new URL('./worker.js', import.meta.url))),
       minThreads: this.size,
       maxThreads: this.size,
       concurrentTasksPerWorker: 1,
-      execArgv: poolWorkerExecArgv(),
     });
     this.piscina.on('message', (message: unknown) => {
       if (isExitNotice(message)) this.exits.set(message.runId, message);

@@ -1,6 +1,6 @@
 /**
  * A worker pool closed while its workers are still loading their module must not take the
- * process down (src/worker-exec-argv.ts). The server closes its writer pool at shutdown, so a
+ * process down (src/pool-worker-entry.cts). The server closes its writer pool at shutdown, so a
  * SIGTERM soon after start did this: piscina's require() of the ES worker module, terminated
  * mid-instantiation, made V8 abort the whole process (exit 134, about once in thirty starts).
  *
