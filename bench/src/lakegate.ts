@@ -42,14 +42,16 @@ export async function startLakegate(dir: string, logFile: string, o: LakegateOpt
 
 /**
  * How to start a checkout's server the way users do: bin/lakegate (node under the server's V8
- * settings), extra node flags through NODE_OPTIONS. Revisions from before the launcher existed
- * run their dist/src/cli.js with the flags on node's command line.
+ * settings), extra node flags in LAKEGATE_NODE_FLAGS (the launchers of 4fcce87 to d1f71a3 do
+ * not read it; those revisions were given the flags in NODE_OPTIONS, which refuses --cpu-prof,
+ * so --profile failed). Revisions from before the launcher run their dist/src/cli.js with the
+ * flags on node's command line.
  */
 export function serverCommand(root: string, serveArgs: string[], nodeFlags: string[] = []): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
   const launcher = join(root, 'bin', 'lakegate');
   if (!existsSync(launcher)) return { cmd: process.execPath, args: [...nodeFlags, join(root, 'dist', 'src', 'cli.js'), ...serveArgs], env: process.env };
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...nodeFlags].join(' ').trim();
-  return { cmd: launcher, args: serveArgs, env: { ...process.env, NODE_OPTIONS: nodeOptions } };
+  // NODE_OPTIONS refuses --cpu-prof; the launcher puts LAKEGATE_NODE_FLAGS on node's command line.
+  return { cmd: launcher, args: serveArgs, env: { ...process.env, LAKEGATE_NODE_FLAGS: nodeFlags.join(' ') } };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -34,6 +34,33 @@ test('the launcher finds the checkout through a symlink (npm links bins into nod
     symlinkSync(LAUNCHER, link);
     const { stdout } = await promisify(execFile)(link, ['--help'], { timeout: 15_000 });
     assert.match(stdout, /lakegate serve/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('LAKEGATE_NODE_FLAGS reaches node, and the worker threads inherit it (the benchmark profiles this way)', async () => {
+  const dir = freshDataDir('lakegate-launcher-flags-');
+  const profiles = path.join(dir, 'profiles');
+  // --cpu-prof is one of the options NODE_OPTIONS refuses.
+  const server = await startLakegate({ env: { LAKEGATE_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${profiles}` } });
+  let writerThreads = 0;
+  try {
+    const ready = server.output().split('\n').find((l) => l.includes('lakegate ready'));
+    const line = JSON.parse(ready!) as { nodeFlags: string; writerThreads: number };
+    assert.equal(line.nodeFlags, `--min-semi-space-size=16 --cpu-prof --cpu-prof-dir=${profiles}`);
+    writerThreads = line.writerThreads;
+    assert.ok(writerThreads >= 1);
+  } finally {
+    await server.stop();
+    removeDir(server.dataDir);
+  }
+  try {
+    assert.equal(server.child.exitCode, 0);
+    // One profile per thread: the main thread's and each writer's (a worker given an execArgv
+    // of its own would not inherit --cpu-prof, and wrote none).
+    const written = readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'));
+    assert.equal(written.length, 1 + writerThreads, written.join(', '));
   } finally {
     removeDir(dir);
   }
