@@ -31,10 +31,9 @@ export interface SyncJournalOptions {
   files: number;
   /**
    * Start a checkpoint in the background once this many journal bytes were written since the
-   * last one started (if none is running). Small, frequent checkpoints spread the segments'
-   * writeback out: one large one queues the disk for long enough to stall the journal's own
-   * syncs, which every acknowledgement waits for. Without it, checkpoints run only when a
-   * file is about to be reused.
+   * last one started (if none is running), so that it is done before a file must be reused.
+   * Each checkpoint costs an fdatasync per segment written (log-manager.ts sets one per file).
+   * Without it, checkpoints run only when a file is about to be reused.
    */
   checkpointBytes?: number;
   /**
