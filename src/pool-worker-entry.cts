@@ -15,16 +15,13 @@
 import { workerData } from 'piscina';
 import type { PoolWorkerData } from './pool-worker.js';
 
-type WorkerModule = { default: (task: unknown) => unknown };
+type TaskHandler = (task: unknown) => unknown;
 
-// Loading starts with the worker, as piscina's own loading would.
-const loaded = import((workerData as PoolWorkerData).workerModule) as Promise<WorkerModule>;
-// A module that cannot load fails each task with its error, not the worker with an
-// unhandled rejection (which piscina would answer by starting another, over and over).
-loaded.catch(() => {});
-
-function runTask(task: unknown): Promise<unknown> {
-  return loaded.then((m) => m.default(task));
-}
-
-export = runTask;
+/**
+ * The handler, once the module has loaded. piscina awaits a promise it finds in place of the
+ * handler before it reports the worker ready and starts waiting for tasks, which blocks this
+ * thread's event loop: so the module loads (and the writer thread lowers its priority) when
+ * the worker starts, as with require(), not on the first task. A module that fails to load
+ * fails the worker as it did when piscina loaded it.
+ */
+export default import((workerData as PoolWorkerData).workerModule).then((m: { default: TaskHandler }) => m.default);
