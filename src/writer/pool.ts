@@ -6,8 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { TaskInputError, WriterWorkerError } from './errors.js';
 import { poolWorker } from '../pool-worker.js';
+import { TaskInputError, WriterWorkerError } from './errors.js';
 import { relaxHeapGrowth } from './heap-growth.js';
 import type { MaterializeResult, MaterializeTask } from './task.js';
 import { type ExitNotice, isExitNotice, type TaskEnvelope, type WorkerReply } from './worker-protocol.js';
