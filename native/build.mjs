@@ -7,6 +7,8 @@
 //                Without it: @node-rs/crc32, slower on the produce path.
 //   file-lock.c  flock(2) for the data-directory lock (src/file-lock.ts). Without it: the
 //                abstract-socket lock alone, which other network namespaces do not see.
+//   chunked-sync.c  paced write-back of segments at journal checkpoints (src/log/segment-sync.ts);
+//                Linux only. Without it: fdatasync alone, with a longer latency tail under load.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,8 +19,9 @@ const root = resolve(here, '..');
 const self = fileURLToPath(import.meta.url);
 
 const ADDONS = [
-  { source: 'crc32c.c', target: 'crc32c.node', arches: ['x64'], without: '@node-rs/crc32 will be used' },
-  { source: 'file-lock.c', target: 'file-lock.node', arches: null, without: 'the data-directory lock will not see other network namespaces' },
+  { source: 'crc32c.c', target: 'crc32c.node', arches: ['x64'], platforms: null, without: '@node-rs/crc32 will be used' },
+  { source: 'file-lock.c', target: 'file-lock.node', arches: null, platforms: null, without: 'the data-directory lock will not see other network namespaces' },
+  { source: 'chunked-sync.c', target: 'chunked-sync.node', arches: null, platforms: ['linux'], without: 'journal checkpoints will use fdatasync alone' },
 ];
 
 function nodeIncludeDir() {
@@ -39,6 +42,7 @@ function build(addon, include) {
   // Out of date: whatever happens below, the old build must not be loaded.
   rmSync(target, { force: true });
   if (addon.arches && !addon.arches.includes(process.arch)) return `no implementation for ${process.arch}`;
+  if (addon.platforms && !addon.platforms.includes(process.platform)) return `no implementation for ${process.platform}`;
   if (!include) return "Node's node_api.h was not found; set LAKEGATE_NODE_INCLUDE to its directory";
   const cc = process.env.CC || 'cc';
   mkdirSync(dirname(target), { recursive: true });

@@ -11,6 +11,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { KafkaServer } from './broker-api/server.js';
 import type { LakegateConfig } from './config.js';
 import { buildHttpApp, startHttp } from './http/app.js';
+import { segmentSyncBackend } from './log/segment-sync.js';
 import { logger } from './logger.js';
 import { crc32cBackend } from './protocol/records/crc32c.js';
 import { ValidationPool } from './record-validation/validation-pool.js';
@@ -88,6 +89,9 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
   if (crc32cBackend.fallbackReason !== null) {
     logger.warn({ reason: crc32cBackend.fallbackReason }, 'native CRC-32C not loaded (run npm run build with a C compiler); using @node-rs/crc32, slower on the produce path');
   }
+  if (config.fsync === 'before-ack' && segmentSyncBackend.fallbackReason !== null) {
+    logger.warn({ reason: segmentSyncBackend.fallbackReason }, 'native chunked write-back not loaded (run npm run build with a C compiler, on Linux); journal checkpoints use fdatasync alone, with a longer latency tail');
+  }
   logger.info(
     {
       kafka: `${config.host}:${kafkaPort}`,
@@ -99,6 +103,7 @@ async function start(config: LakegateConfig, locks: DataDirLock[]): Promise<Runn
       writerThreads: pool.size,
       schemaRegistry: schemaRegistry ? 'built-in' : (schemaStore as RemoteSchemaStore).url,
       crc32c: crc32cBackend.name,
+      checkpointSync: segmentSyncBackend.name,
       dataDirLock: locks[0]!.kind,
       // bin/lakegate's V8 settings, or none when dist/src/cli.js was run by plain `node`.
       nodeFlags: process.execArgv.join(' '),

@@ -34,11 +34,11 @@ const JOURNAL_FILES = 4;
  * (the inode and extent blocks of a grown file, a device flush, a wait for each), so fewer
  * checkpoints cost less: every 32 MiB instead of every 4 MiB, the sync server took 0.84x the
  * CPU per GB at full speed, with 1.06x the records/s (7 alternated pairs; less CPU in each).
- * The price is a longer burst of segment writes per checkpoint, which the journal's syncs
- * queue behind: at half rate the p99 of calm runs rose by a few milliseconds. Starting each
- * segment's writeback every 1 MiB as well (sync_file_range; tried, not kept) gave calm runs a
- * lower p99 but fewer records/s at full speed, where the disk then never paused for the
- * journal's syncs.
+ * The price was a longer burst of segment writes per checkpoint, which the journal's syncs
+ * queued behind (at half rate the p99 of calm runs rose by a few milliseconds); the checkpoint
+ * now writes that burst back 1 MiB at a time (segment-sync.ts). Starting each segment's
+ * writeback every 1 MiB as it is written instead (tried, not kept) gave calm runs a lower p99
+ * but fewer records/s at full speed, where the disk then never paused for the journal's syncs.
  */
 export const JOURNAL_CHECKPOINT_BYTES = JOURNAL_FILE_BYTES;
 /** Replayed appends in flight at once (group commit batches them; memory stays bounded). */

@@ -29,6 +29,11 @@ export class LogSegment {
   timeIndex = new TimeIndex();
   size = 0;
   readableSize = 0;
+  /**
+   * Bytes at the start of the file known to be synced: where a journal checkpoint starts its
+   * paced write-back (segment-sync.ts). Only a hint for pacing; every sync covers the whole file.
+   */
+  syncedSize = 0;
   /** Offset after the last readable batch. */
   nextOffset: bigint;
   maxTimestamp = -1n;
@@ -69,6 +74,9 @@ export class LogSegment {
     const born = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
     const seg = new LogSegment(dir, baseOffset, handle, indexIntervalBytes, Math.min(born, Date.now()));
     seg.size = st.size;
+    // Whatever a crashed process left dirty is still covered by the next sync; this only
+    // keeps the first checkpoint from pacing through the whole file.
+    seg.syncedSize = st.size;
     return seg;
   }
 
@@ -280,6 +288,7 @@ export class LogSegment {
     await this.handle.truncate(bytes);
     await this.handle.datasync();
     this.size = bytes;
+    this.syncedSize = bytes;
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,11 @@ test('the launcher execs node with the minimum semi-space, and says so in the re
     assert.ok(argv.includes('--min-semi-space-size=16'), argv.join(' '));
     assert.ok(argv.some((a) => a.endsWith('/dist/src/cli.js')), argv.join(' '));
     const ready = server.output().split('\n').find((l) => l.includes('lakegate ready'));
-    assert.equal(JSON.parse(ready!).nodeFlags, '--min-semi-space-size=16');
+    const line = JSON.parse(ready!) as { nodeFlags: string; crc32c: string; checkpointSync: string };
+    assert.equal(line.nodeFlags, '--min-semi-space-size=16');
+    // The addons a fresh `npm ci` builds are what the server runs with.
+    assert.equal(line.crc32c, 'lakegate-native');
+    assert.equal(line.checkpointSync, 'chunked');
   } finally {
     await server.stop();
     removeDir(server.dataDir);

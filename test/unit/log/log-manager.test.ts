@@ -100,13 +100,38 @@ test('one log that failed on a write does not fail the sync journal of the other
     // As a write error (ENOSPC, say) fails it: later appends are refused, earlier data stays.
     (a as unknown as { fail(err: unknown, lost: unknown[]): void }).fail(new Error('injected write failure'), []);
     await assert.rejects(a.append(makeBatch().buf, makeBatch().header, {}), /injected write failure/);
-    // Past several journal checkpoints (one per 4 MiB of journal).
+    // Past two journal checkpoints (one per journal file).
     const big = makeBatch({ valueSize: 256 * 1024 });
-    for (let i = 0; i < 80; i++) await b.append(big.buf, big.header, {});
-    assert.equal(b.logEndOffset, 80n);
+    const appends = Math.ceil((2.5 * JOURNAL_FILE_BYTES) / big.buf.length);
+    for (let i = 0; i < appends; i++) await b.append(big.buf, big.header, {});
+    assert.equal(b.logEndOffset, BigInt(appends));
     const c = await m.getOrCreate('c', 0);
     await c.append(makeBatch().buf, makeBatch().header, {});
     await m.close().catch(() => {});
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a journal checkpoint syncs each segment written since the last one, up to its size', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const m = await LogManager.open(dir, opts());
+    const log = await m.getOrCreate('paced', 0);
+    const big = makeBatch({ valueSize: 600 * 1024 });
+    for (let i = 0; i < 5; i++) await log.append(big.buf, big.header, {});
+    type Internals = { active: { size: number; syncedSize: number }; stats: { fdatasyncs: number } };
+    const seg = (log as unknown as Internals).active;
+    assert.equal(seg.syncedSize, 0, 'acknowledged through the journal, not yet synced in the segment');
+    const before = log.stats.fdatasyncs;
+    await (m as unknown as { journal: { checkpointNow(): Promise<void> } }).journal.checkpointNow();
+    assert.equal(log.stats.fdatasyncs, before + 1);
+    assert.equal(seg.syncedSize, seg.size, 'the checkpoint paced its write-back from 0 to the size');
+    assert.ok(seg.size >= 5 * big.buf.length);
+    await log.append(big.buf, big.header, {});
+    await (m as unknown as { journal: { checkpointNow(): Promise<void> } }).journal.checkpointNow();
+    assert.equal(seg.syncedSize, seg.size, 'and the next one from there');
+    await m.close();
   } finally {
     await cleanup();
   }
