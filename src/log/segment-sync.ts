@@ -12,8 +12,8 @@
  * 6.1) with plain fdatasync, and a checkpoint took about as long (45-51 against 48 ms).
  * 256 KiB and 4 MiB chunks did worse than 1 MiB. Alternated with the server before it
  * (ProducerPerformance, 8 partitions, acks=all): at half rate the calm runs' p99 was 16-37 ms
- * (median 17) against 25-54 (median 26); at full speed the median pair gave 1.25x the
- * records/s and 0.91x the CPU per GB (README, "Paced checkpoint write-back").
+ * (median 17) against 25-54 (median 26); at full speed records/s and CPU per GB moved either
+ * way (medians of 8 pairs 1.13x and 0.99x; README, "Paced checkpoint write-back").
  *
  * Durability does not depend on the range: the fdatasync at the end covers the whole file.
  */
