@@ -31,7 +31,6 @@ import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshot.js';
 import type { ProducerSnapshot, ProducerStateManager } from './producer-state.js';
 import { recoverPartition } from './recovery.js';
 import { LogSegment } from './segment.js';
-import { syncWrittenRange } from './segment-sync.js';
 
 export interface AppendResult {
   baseOffset: bigint;
@@ -478,10 +477,8 @@ export class PartitionLog {
     const segments = [...this.unsynced];
     this.unsynced.clear();
     for (const seg of segments) {
-      const written = seg.size;
       try {
-        await syncWrittenRange(seg.handle, Math.min(seg.syncedSize, written), written);
-        seg.syncedSize = Math.max(seg.syncedSize, written);
+        await seg.syncWritten();
       } catch (e) {
         // A log closing seals its active segment before it closes the handles, and one aborted
         // is being deleted: a handle closed under us has nothing left to make durable. Any

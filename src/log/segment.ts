@@ -9,6 +9,7 @@ import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { BatchReader } from './batch-reader.js';
 import { OffsetIndex } from './offset-index.js';
+import { syncWrittenRange } from './segment-sync.js';
 import { TimeIndex } from './time-index.js';
 import { fsyncDir, offsetFileName, readAt, unlinkIfExists, isNotFound } from './fs-util.js';
 import { BatchLayout } from '../protocol/records/batch-header.js';
@@ -282,6 +283,16 @@ export class LogSegment {
       writeWhole(this.indexPath, this.offsetIndex.toBuffer(), true),
       writeWhole(this.timeIndexPath, this.timeIndex.toBuffer(), true),
     ]);
+  }
+
+  /**
+   * A journal checkpoint's sync: what was written since the last one is written back at a
+   * pace (segment-sync.ts), then the whole file is fdatasynced. Rejects as FileHandle.datasync.
+   */
+  async syncWritten(): Promise<void> {
+    const written = this.size;
+    await syncWrittenRange(this.handle, this.syncedSize, written);
+    this.syncedSize = written;
   }
 
   async truncateTo(bytes: number): Promise<void> {
