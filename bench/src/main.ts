@@ -38,6 +38,10 @@ const HELP = `npm run bench -- [--quick | --full] [options]
   --quiet-wait S        before each run wait up to S s for the machine to be < 25% busy
                         (default 5 quick, 60 full; 0 = never wait)
   --out NAME            result files bench/results/NAME.{md,json,svg,runs.json} (default: quick|full)
+  --kafka-flush         also run Kafka with flush.messages=1 (fsync on every append, as lakegate
+                        sync does before each ack) in the target groups: *-vs-kafka-flush
+                        entries beside the ones against Kafka's default; each such run takes
+                        minutes, so a quick run with it takes about 25
   --tables off|on       lakegate's table materialization while ingesting: off (default) creates
                         lakegate's topics with table.format=none, a log like Kafka's; on keeps
                         lakegate's default (every topic written to Iceberg in the background)
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
       render: { type: 'string' },
       resume: { type: 'boolean', default: false },
       tables: { type: 'string', default: 'off' },
+      'kafka-flush': { type: 'boolean', default: false },
       materialize: { type: 'string', default: 'on' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
   const lakegateWarmSeconds = a['warm-up'] === undefined && quick ? 10 : warmSeconds;
   const groupWarmSeconds = Number(a['group-warm-up'] ?? 10);
   if (!(warmSeconds >= 6 && groupWarmSeconds >= 6)) throw new Error('warm-ups must be at least 6 s (the rate comes from the last 5 s)');
-  const opts: RunOptions = { kafka, workDir, pairs, seconds, clientWarmSeconds, lakegateRoot, quietWaitSeconds, warmSeconds, groupWarmSeconds, tables: a.tables };
+  const opts: RunOptions = { kafka, workDir, pairs, seconds, clientWarmSeconds, lakegateRoot, quietWaitSeconds, warmSeconds, groupWarmSeconds, tables: a.tables, kafkaFlush: a['kafka-flush'] };
 
   const lakegate = lakegateDesc ?? (await gitDescribe(lakegateRoot));
   const results: GroupResult[] = [];
@@ -149,7 +154,8 @@ async function main(): Promise<void> {
     const file = join(RESULTS_DIR, `${name}.runs.json`);
     const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { groups: GroupResult[] }).groups : [];
     for (const r of saved) {
-      if (groups.some((g) => g.id === r.group.id) && r.runs.length === pairs * 3) results.push(r);
+      const perRound = 3 + (opts.kafkaFlush && r.group.quick ? 1 : 0);
+      if (groups.some((g) => g.id === r.group.id) && r.runs.length === pairs * perRound) results.push(r);
     }
     groups = groups.filter((g) => !results.some((r) => r.group.id === g.id));
     const base = results.find((r) => r.group.id === BASELINE);
@@ -284,7 +290,7 @@ async function makeMeta(m: MetaInput): Promise<Meta> {
       'lakegate tables': m.tables,
       'pairs x run length': `${m.pairs} x ${m.clientWarmSeconds} s client warm-up + ~${m.seconds} s measured`,
     },
-    settings: methodNotes(m.seconds, m.clientWarmSeconds, m.warmSeconds, m.lakegateWarmSeconds, m.groupWarmSeconds, files.runs),
+    settings: methodNotes(m.seconds, m.clientWarmSeconds, m.warmSeconds, m.lakegateWarmSeconds, m.groupWarmSeconds, files.runs, runs.some((r) => r.server === 'kafka-flush')),
     loadNote,
     files,
     kafka: m.kafka,

@@ -45,10 +45,11 @@ const M = {
 
 const round = (x: number, d: number) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 
-function detail(scenario: string, what: string, g: GroupResult, mode: ModeLabel, m: Metric): Detail {
+/** `mode`'s runs against `against`'s (Kafka by default), paired by round. */
+function detail(scenario: string, what: string, g: GroupResult, mode: ModeLabel, m: Metric, against: ServerName = 'kafka'): Detail {
   const pairs: Detail['pairs'] = [];
   const byRound = (server: ServerName) => new Map(g.runs.filter((r) => r.server === server).map((r) => [r.round, r]));
-  const ks = byRound('kafka');
+  const ks = byRound(against);
   for (const [i, l] of byRound(mode)) {
     const k = ks.get(i);
     if (!k) continue;
@@ -67,6 +68,26 @@ function detail(scenario: string, what: string, g: GroupResult, mode: ModeLabel,
       ratio: round(median(pairs.map((p) => p.ratio)), 3),
     },
   };
+}
+
+/**
+ * lakegate sync against Kafka with flush.messages=1 (--kafka-flush): both fsync before they
+ * answer. Not targets; the durability reference for the ones against Kafka's default.
+ */
+function againstKafkaFlush(g: GroupResult): Detail[] {
+  const sfx = '-vs-kafka-flush';
+  const label = 'lakegate sync vs Kafka with flush.messages=1';
+  if (g.group.kind === 'throughput') {
+    return [M.recs, M.mbs, M.cpu, M.rss].map((m) => detail(`${g.group.id}-sync${sfx}`, `${describe(g.group)}; ${label}`, g, 'sync', m, 'kafka-flush'));
+  }
+  const what = `${describe(g.group)} at ${g.rate} rec/s; ${label}`;
+  return [
+    // a server slower than the fixed rate falls behind it: its latencies are the producer's queue
+    detail(`latency-rate-half-rate${sfx}`, `${what}; the rate each achieved`, g, 'sync', M.recs, 'kafka-flush'),
+    detail(`latency-p50-half-rate${sfx}`, what, g, 'sync', M.p50, 'kafka-flush'),
+    detail(`latency-p99-half-rate${sfx}`, what, g, 'sync', M.p99, 'kafka-flush'),
+    detail(`latency-p99.9-half-rate${sfx}`, what, g, 'sync', M.p999, 'kafka-flush'),
+  ];
 }
 
 /** Stands in for the materialization figures when a run skipped them (--materialize off). */
@@ -99,6 +120,7 @@ export function buildDetails(groups: GroupResult[], materialization?: Detail[]):
       }
     }
   }
+  for (const g of groups) if (g.runs.some((r) => r.server === 'kafka-flush')) out.push(...againstKafkaFlush(g));
   const base = groups.find((g) => g.group.id === BASELINE);
   if (base) {
     for (const mode of LAKEGATE_MODES) {
@@ -197,9 +219,14 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
 }
 
 /** How the numbers were made, for the report. */
-export function methodNotes(seconds: number, clientWarmSeconds: number, warmSeconds: number, lakegateWarmSeconds: number, groupWarmSeconds: number, runsFile: string): string[] {
+export function methodNotes(seconds: number, clientWarmSeconds: number, warmSeconds: number, lakegateWarmSeconds: number, groupWarmSeconds: number, runsFile: string, kafkaFlush = false): string[] {
   return [
     `Servers: one fresh Kafka (new log dir formatted with \`StorageTool format --standalone\`), one fresh lakegate \`--fsync before-ack\` ("sync", the default) and one fresh lakegate \`--fsync os\` ("relaxed"), each with a new data dir, serve every group of the invocation. All three stay up; only one is driven at a time, in the order Kafka, sync, relaxed, round after round. Pair i = (Kafka run i, lakegate run i).`,
+    ...(kafkaFlush
+      ? [
+          `Durability reference (\`--kafka-flush\`): in the groups with targets, each round also runs "kafka-flush" right after Kafka: the same broker, with the run's topic created with \`flush.messages=1\`, so Kafka fsyncs each partition's log on every append before it answers, as "sync" lakegate fdatasyncs before it acks. The \`*-vs-kafka-flush\` entries pair lakegate sync with it (ratio = lakegate / Kafka with flush.messages=1); they are not targets. At the latency group's fixed rate a server that cannot keep up falls behind, and its latency is then the producer's queue: \`latency-rate-half-rate-vs-kafka-flush\` gives the rate each achieved.`,
+        ]
+      : []),
     `Fairness: Kafka does not fsync per request by default (flush.messages/flush.ms unset; the OS writes back). "sync" lakegate answers acks=1/all after fdatasync (group commit); "relaxed" lakegate answers once the write is in the OS and fdatasyncs only when a segment rolls, as Kafka does by default (\`--fsync os\`). Both are compared with the same Kafka run. CPU: the OS's writeback of dirty pages runs in kernel threads and counts for neither server, except that "sync" lakegate's fdatasync does that writeback in its own threads, so its CPU figure includes work Kafka's does not.`,
     `Kafka: the stock KRaft \`config/server.properties\` of 4.x (num.network.threads=3, num.io.threads=8, 1 GiB segments, ...) with loopback ports; JVM as \`kafka-server-start.sh\` runs it: ${[...BROKER_HEAP, ...JVM_PERFORMANCE_OPTS].join(' ')}, GC log to a file, INFO logging to the captured console.`,
     `Client: \`org.apache.kafka.tools.ProducerPerformance\` from the same kafka-tools jar, one JVM per producer process (${PERF_HEAP.join(' ')} and the same G1 flags, as \`kafka-producer-perf-test.sh\`), \`--producer-props bootstrap.servers=... acks=... compression.type=...\` (acks=1 adds enable.idempotence=false; acks=all keeps the Java default, idempotence on), every other producer setting at its default. The payload is ProducerPerformance's: one random A-Z record reused for every record.`,

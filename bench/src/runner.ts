@@ -1,5 +1,5 @@
-// Servers, warm-ups and the measured runs: rounds of Kafka, lakegate (sync), lakegate
-// (relaxed), a fresh topic per run.
+// Servers, warm-ups and the measured runs: rounds of Kafka, (Kafka flushing every message,)
+// lakegate (sync), lakegate (relaxed), a fresh topic per run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopic, deleteTopic } from './admin.js';
@@ -10,7 +10,14 @@ import { machineCpu, ProcSampler, type Usage } from './procstat.js';
 import { describe, LAKEGATE_MODES, type Group, type LakegateMode } from './scenarios.js';
 import { log, median, run, sleep, stop, type Spawned } from './util.js';
 
-export type ServerName = 'kafka' | 'sync' | 'relaxed';
+export type ServerName = 'kafka' | 'kafka-flush' | 'sync' | 'relaxed';
+
+/**
+ * The durability reference (--kafka-flush): the same broker, with topics that fsync on every
+ * append (topic config flush.messages=1), as "sync" lakegate does before each ack. Kafka's
+ * default (the 'kafka' runs) leaves the writing to the OS.
+ */
+export const KAFKA_FLUSH_CONFIGS: Readonly<Record<string, string>> = { 'flush.messages': '1' };
 
 /**
  * Records a run sends before the ones it measures (ProducerPerformance --warmup-records), as
@@ -88,6 +95,8 @@ export interface RunOptions {
   tables: 'off' | 'on';
   /** set when a lakegate refused table.format (a revision without tables) */
   tablesUnsupported?: boolean;
+  /** also run 'kafka-flush' (KAFKA_FLUSH_CONFIGS) in the groups that carry targets (Group.quick) */
+  kafkaFlush?: boolean;
 }
 
 export interface Server {
@@ -151,6 +160,8 @@ export async function startServers(o: RunOptions, dir: string, modes: readonly L
     if (withKafka) {
       const k = await startKafka(o.kafka, join(dir, 'kafka'), join(dir, 'kafka.log'));
       servers.push({ name: 'kafka', bootstrap: k.bootstrap, proc: k.proc, logDir: join(k.dir, 'data') });
+      // the same broker process: only its topics' flush setting differs
+      if (o.kafkaFlush) servers.push({ name: 'kafka-flush', bootstrap: k.bootstrap, proc: k.proc, logDir: join(k.dir, 'data') });
     }
     for (const m of modes) {
       const l = await startLakegate(join(dir, `lakegate-${m.label}`), join(dir, `lakegate-${m.label}.log`), {
@@ -168,11 +179,18 @@ export async function startServers(o: RunOptions, dir: string, modes: readonly L
 }
 
 export async function stopServers(servers: { proc: Spawned }[]): Promise<void> {
-  for (const s of servers) await stop(s.proc);
+  for (const proc of new Set(servers.map((s) => s.proc))) await stop(proc);
 }
 
-/** Creates a run's topic; lakegate gets table.format=none unless tables are on. */
+/**
+ * Creates a run's topic; lakegate gets table.format=none unless tables are on, 'kafka-flush'
+ * gets KAFKA_FLUSH_CONFIGS.
+ */
 export async function makeTopic(s: { name: ServerName; bootstrap: string }, o: RunOptions, topic: string, partitions: number): Promise<void> {
+  if (s.name === 'kafka-flush') {
+    if (!(await createTopic(s.bootstrap, topic, partitions, { ...KAFKA_FLUSH_CONFIGS }))) throw new Error(`Kafka refused ${JSON.stringify(KAFKA_FLUSH_CONFIGS)} for ${topic}`);
+    return;
+  }
   const configs: Record<string, string> = s.name !== 'kafka' && o.tables === 'off' ? { 'table.format': 'none' } : {};
   const applied = await createTopic(s.bootstrap, topic, partitions, configs);
   if (Object.keys(configs).length && !applied && !o.tablesUnsupported) {
@@ -213,7 +231,7 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
     quietWait,
   };
   log(
-    `  ${g.id} #${round} ${s.name.padEnd(7)} ${Math.round(perf.recordsPerSec)} rec/s ${perf.mbPerSec} MB/s ` +
+    `  ${g.id} #${round} ${s.name.padEnd(11)} ${Math.round(perf.recordsPerSec)} rec/s ${perf.mbPerSec} MB/s ` +
       `p50/p99/p99.9 ${perf.p50Ms}/${perf.p99Ms}/${perf.p999Ms} ms  cpu ${rec.cpuSecondsPerGB.toFixed(1)} s/GB  ` +
       `rss ${rec.peakRssMB.toFixed(0)} MB  other work ${Math.round(rec.otherShare * 100)}% of CPU (steal ${Math.round((rec.stealShare ?? 0) * 100)}%)` +
       (perf.client ? `  client: request ${perf.client.requestLatencyAvgMs.toFixed(1)} ms, queue ${perf.client.recordQueueTimeAvgMs.toFixed(1)} ms avg` : ''),
@@ -234,7 +252,8 @@ export function sameWorkload(a: Group, b: Group): boolean {
  */
 export async function warmAll(g: Group, o: RunOptions, servers: Server[], seconds: number, lakegateSeconds = seconds): Promise<number> {
   let kafkaRate = 0;
-  for (const s of servers) {
+  // 'kafka-flush' is the same JVM as 'kafka', warm from its run
+  for (const s of servers.filter((x) => x.name !== 'kafka-flush')) {
     const topic = `bench-warmup-${g.id}`;
     await makeTopic(s, o, topic, g.partitions);
     const secs = s.name === 'kafka' ? seconds : lakegateSeconds;
@@ -248,8 +267,9 @@ export async function warmAll(g: Group, o: RunOptions, servers: Server[], second
 }
 
 /**
- * Runs one group on already warm servers: rounds of Kafka, lakegate sync, lakegate relaxed,
- * a fresh topic per run. `kafkaWarmRate` (Kafka's rate in a warm-up of this workload) sizes
+ * Runs one group on already warm servers: rounds of Kafka, lakegate sync, lakegate relaxed
+ * (and Kafka flushing every message after Kafka, in the groups with targets), a fresh topic
+ * per run. `kafkaWarmRate` (Kafka's rate in a warm-up of this workload) sizes
  * throughput runs; latency runs use half of `o.kafkaMaxRate`.
  */
 export async function runGroup(g: Group, o: RunOptions, servers: Server[], kafkaWarmRate: number): Promise<GroupResult> {
@@ -278,8 +298,11 @@ export async function runGroup(g: Group, o: RunOptions, servers: Server[], kafka
   }
   records = Math.ceil(records / g.processes) * g.processes;
   const runs: RunRecord[] = [];
+  // 'kafka-flush' runs take minutes each (it fsyncs every partition of every request): only
+  // where the targets are
+  const inGroup = servers.filter((s) => s.name !== 'kafka-flush' || g.quick);
   for (let round = 0; round < o.pairs; round++) {
-    for (const s of servers) {
+    for (const s of inGroup) {
       runs.push(await measuredRun(g, s, o, { ...perfBase, topic: `bench-${g.id}-${round}`, records, warmupRecords, throughput: rate }, round));
     }
   }
