@@ -201,7 +201,8 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
   L.push('| scenario | metric | lakegate | Kafka | ratio | better | per-pair ratios |', '|---|---|---|---|---|---|---|');
   for (const d of details) {
     const e = d.entry;
-    const pr = d.pairs.map((p) => p.ratio.toFixed(2)).join(', ');
+    // two significant digits below 0.1, where two decimals would print 0.00 (against Kafka flushing)
+    const pr = d.pairs.map((p) => (Math.abs(p.ratio) >= 0.1 ? p.ratio.toFixed(2) : p.ratio.toPrecision(2))).join(', ');
     L.push(`| \`${e.scenario}\` | ${e.metric} (${e.unit}) | ${fmt(e.lakegate)} | ${fmt(e.kafka)} | ${fmt(e.ratio, 3)} | ${e.better} | ${pr} |`);
   }
   L.push('');
