@@ -41,7 +41,7 @@ const HELP = `npm run bench -- [--quick | --full] [options]
   --kafka-flush         also run Kafka with flush.messages=1 (fsync on every append, as lakegate
                         sync does before each ack) in the target groups: *-vs-kafka-flush
                         entries beside the ones against Kafka's default; each such run takes
-                        minutes, so a quick run with it takes about 25
+                        minutes, so a quick run with it takes 16-18
   --tables off|on       lakegate's table materialization while ingesting: off (default) creates
                         lakegate's topics with table.format=none, a log like Kafka's; on keeps
                         lakegate's default (every topic written to Iceberg in the background)
