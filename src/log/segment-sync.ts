@@ -23,9 +23,12 @@ import { loadNativeAddon } from '../native-addon.js';
 /** Bytes written back per step of a checkpoint's segment sync. */
 export const CHECKPOINT_WRITEBACK_CHUNK_BYTES = 1024 * 1024;
 
-type SyncInChunks = (fd: number, from: number, to: number, chunkBytes: number) => Promise<void>;
+/** native/chunked-sync.c's export: writes [from, to) of fd back chunkBytes at a time, then fdatasyncs. */
+export interface ChunkedSyncAddon {
+  syncInChunks(fd: number, from: number, to: number, chunkBytes: number): Promise<void>;
+}
 
-const loaded = loadNativeAddon<{ syncInChunks: SyncInChunks }>('chunked-sync.node');
+const loaded = loadNativeAddon<ChunkedSyncAddon>('chunked-sync.node');
 const syncInChunks = loaded.addon?.syncInChunks ?? null;
 
 /** Which implementation runs, and why the addon is not used when it is not (for start-up logs and tests). */

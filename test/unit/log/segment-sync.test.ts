@@ -1,17 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_WRITEBACK_CHUNK_BYTES, segmentSyncBackend, syncWrittenRange } from '../../../src/log/segment-sync.js';
+import { loadNativeAddon } from '../../../src/native-addon.js';
+import { CHECKPOINT_WRITEBACK_CHUNK_BYTES, segmentSyncBackend, syncWrittenRange, type ChunkedSyncAddon } from '../../../src/log/segment-sync.js';
 import { tempDir } from './helpers.js';
-
-type SyncInChunks = (fd: number, from: number, to: number, chunkBytes: number) => Promise<void>;
-
-function addon(): { syncInChunks: SyncInChunks } {
-  // dist/test/unit/log/ -> dist/native/
-  return createRequire(import.meta.url)('../../../native/chunked-sync.node') as { syncInChunks: SyncInChunks };
-}
 
 // lakegate runs on Linux; like crc32c.test.ts, this insists on the addon rather than passing without it.
 test('the chunked write-back addon is built and used', () => {
@@ -55,13 +49,14 @@ test('syncWrittenRange on a closed handle rejects with EBADF, as FileHandle.data
 });
 
 test('the addon names the failing call and errno, and refuses arguments that are not sizes', async () => {
-  const { syncInChunks } = addon();
+  const loaded = loadNativeAddon<ChunkedSyncAddon>('chunked-sync.node');
+  assert.ok(loaded.addon, `the addon did not load: ${loaded.error}`);
+  const { syncInChunks } = loaded.addon;
   // A descriptor that is not open.
   await assert.rejects(syncInChunks(987654, 0, 10, 4096), (err: NodeJS.ErrnoException) => err.code === 'EBADF' && err.syscall === 'dup');
   // A pipe is open but cannot be synced by range: the error comes from the thread pool.
   const { dir, cleanup } = await tempDir();
   try {
-    const { execFileSync } = await import('node:child_process');
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     const h = await open(join(dir, 'fifo'), 'r+');
     try {
