@@ -9,6 +9,8 @@
 //                abstract-socket lock alone, which other network namespaces do not see.
 //   chunked-sync.c  paced write-back of segments at journal checkpoints (src/log/segment-sync.ts);
 //                Linux only. Without it: fdatasync alone, with a longer latency tail under load.
+//   direct-write.c  the sync journal's O_DIRECT | O_DSYNC group writes (src/log/journal/direct-write.ts);
+//                Linux only. Without it: buffered writes and fdatasync, with more CPU per byte.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +24,7 @@ const ADDONS = [
   { source: 'crc32c.c', target: 'crc32c.node', arches: ['x64'], platforms: null, without: '@node-rs/crc32 will be used' },
   { source: 'file-lock.c', target: 'file-lock.node', arches: null, platforms: null, without: 'the data-directory lock will not see other network namespaces' },
   { source: 'chunked-sync.c', target: 'chunked-sync.node', arches: null, platforms: ['linux'], without: 'journal checkpoints will use fdatasync alone' },
+  { source: 'direct-write.c', target: 'direct-write.node', arches: null, platforms: ['linux'], without: 'the sync journal will write through the page cache' },
 ];
 
 function nodeIncludeDir() {

@@ -58,6 +58,11 @@ export class LogManager {
     readonly defaults: LogOptions,
   ) {}
 
+  /** How the sync journal makes groups durable (direct-write.ts), or null without a journal. */
+  get journalWrite(): 'direct' | 'buffered' | null {
+    return this.journal?.writeMode ?? null;
+  }
+
   static async open(dataDir: string, defaults: LogOptions = DEFAULT_LOG_OPTIONS): Promise<LogManager> {
     const m = new LogManager(dataDir, resolveLogOptions(DEFAULT_LOG_OPTIONS, defaults));
     try {

@@ -19,11 +19,13 @@ test('the launcher execs node with the minimum semi-space, and says so in the re
     assert.ok(argv.includes('--min-semi-space-size=16'), argv.join(' '));
     assert.ok(argv.some((a) => a.endsWith('/dist/src/cli.js')), argv.join(' '));
     const ready = server.output().split('\n').find((l) => l.includes('lakegate ready'));
-    const line = JSON.parse(ready!) as { nodeFlags: string; crc32c: string; checkpointSync: string };
+    const line = JSON.parse(ready!) as { nodeFlags: string; crc32c: string; checkpointSync: string; journalWrite: string | null };
     assert.equal(line.nodeFlags, '--min-semi-space-size=16');
     // The addons a fresh `npm ci` builds are what the server runs with.
     assert.equal(line.crc32c, 'lakegate-native');
     assert.equal(line.checkpointSync, 'chunked');
+    // The data dir is on a filesystem that takes O_DIRECT (ext4 here), so the journal writes directly.
+    assert.equal(line.journalWrite, 'direct');
   } finally {
     await server.stop();
     removeDir(server.dataDir);

@@ -14,6 +14,7 @@
 import { open, rename, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, isNotFound, storageError, writeFileAtomic } from '../fs-util.js';
+import { openJournalHandle, type JournalHandle } from './direct-write.js';
 
 const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
 const CHECKPOINT_FILE = 'checkpoint';
@@ -35,9 +36,10 @@ export function journalFilePath(dir: string, slot: number): string {
 /**
  * Opens a slot's file for writing, creating it pre-zeroed if missing. A file shorter than
  * fileBytes (the setting grew) is zero-extended in place; a longer one is left as it is
- * (the journal writes only its first fileBytes; readers check every record anyway).
+ * (the journal writes only its first fileBytes; readers check every record anyway). With
+ * `direct`, the handle writes directly when it can (direct-write.ts).
  */
-export async function prepareJournalFile(dir: string, slot: number, fileBytes: number): Promise<FileHandle> {
+export async function prepareJournalFile(dir: string, slot: number, fileBytes: number, direct: boolean): Promise<JournalHandle> {
   const path = journalFilePath(dir, slot);
   try {
     let handle: FileHandle;
@@ -58,12 +60,16 @@ export async function prepareJournalFile(dir: string, slot: number, fileBytes: n
       await fsyncDir(dir);
       handle = await open(path, 'r+');
     }
-    const size = (await handle.stat()).size;
-    if (size < fileBytes) {
-      await writeZeros(handle, size, fileBytes);
-      await handle.sync();
+    try {
+      const size = (await handle.stat()).size;
+      if (size < fileBytes) {
+        await writeZeros(handle, size, fileBytes);
+        await handle.sync();
+      }
+    } finally {
+      await handle.close();
     }
-    return handle;
+    return await openJournalHandle(path, fileBytes, direct);
   } catch (e) {
     throw storageError(`preparing journal file ${path} failed`, e);
   }

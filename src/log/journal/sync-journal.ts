@@ -1,8 +1,9 @@
 /**
  * The sync journal (see types.ts for its role): one append-only stream of physical records
  * (journal-record.ts) over a ring of pre-zeroed, reused files (journal-files.ts), with group
- * commit: exactly one fdatasync of the journal in flight, and every append that arrives
- * meanwhile rides the next one.
+ * commit: exactly one durable write of the journal in flight, and every append that arrives
+ * meanwhile rides the next one. A group is made durable by one O_DIRECT | O_DSYNC write where
+ * the platform allows (direct-write.ts), else by a buffered write and an fdatasync.
  *
  * Invariants replay depends on:
  * - Generation g+1 receives its first record only after every record of generation g is
@@ -17,9 +18,10 @@
  * starts a new generation. Writing on after the last valid record could line new records up
  * with a stale but intact record behind a torn one, and replay would bring that record back.
  */
-import { mkdir, type FileHandle } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir, storageError, writeAllAtSync } from '../fs-util.js';
+import { DIRECT_WRITE_ALIGNMENT, writeDirect, type JournalHandle } from './direct-write.js';
 import {
   journalFilePath,
   prepareJournalFile,
@@ -51,14 +53,26 @@ const MIN_FILE_BYTES = 4096;
 export class SyncJournal {
   readonly stats = { appends: 0, syncs: 0, bytes: 0, checkpoints: 0, rotations: 0 };
   /** Slot files, opened (created and zeroed if missing) once and kept open. */
-  private readonly slots = new Map<number, Promise<FileHandle>>();
+  private readonly slots = new Map<number, Promise<JournalHandle>>();
   private queue: PendingAppend[] = [];
   private inFlight: PendingAppend[] = [];
   private writer: Promise<void> = Promise.resolve();
   private writing = false;
-  private current: FileHandle | null = null;
-  /** Whether the current file has writes its last fdatasync did not cover. */
+  private current: JournalHandle | null = null;
+  /** Whether the current file has buffered writes its last fdatasync did not cover. */
   private dirty = false;
+  /**
+   * Direct writes: the bytes of the current file's partly filled block before writePos, which
+   * the next write rewrites (unchanged) in front of its own.
+   */
+  private tail: Buffer = Buffer.alloc(0);
+  private directFiles = 0;
+  /**
+   * A direct write is reading its group's buffers on the thread pool. The group's appends are
+   * then not rejected before it ends, even if the journal fails meanwhile: rejecting answers
+   * the request, and its buffers (recycled request memory) could be reused under the copy.
+   */
+  private directWriting = false;
   /** The generation whose half-full preparations (next file, early checkpoint) have started. */
   private preparedAfter = 0;
   private checkpointRun: Promise<void> | null = null;
@@ -121,6 +135,11 @@ export class SyncJournal {
     return { journal, replay: () => replayGenerations(dir, checkpoint, generations) };
   }
 
+  /** How groups are made durable: 'direct' when every journal file takes O_DIRECT writes. */
+  get writeMode(): 'direct' | 'buffered' {
+    return this.directFiles === this.options.files ? 'direct' : 'buffered';
+  }
+
   /** The error that failed the journal for good (every later append rejects with it), or null. */
   get failed(): Error | null {
     return this.failure;
@@ -177,7 +196,7 @@ export class SyncJournal {
     const handles = await Promise.allSettled([...this.slots.values()]);
     this.slots.clear();
     this.current = null;
-    for (const h of handles) if (h.status === 'fulfilled') await h.value.close().catch(() => {});
+    for (const h of handles) if (h.status === 'fulfilled') await h.value.handle.close().catch(() => {});
   }
 
   /** Writes and syncs queued appends, group by group, until the queue is empty. */
@@ -193,7 +212,7 @@ export class SyncJournal {
           for (const batch of append.batches) {
             const size = recordBytes(append.key, batch);
             if (end + size > this.options.fileBytes) {
-              this.write(buffers);
+              await this.write(buffers);
               buffers = [];
               await this.rotate();
               end = 0;
@@ -202,10 +221,13 @@ export class SyncJournal {
             end += size;
           }
         }
-        this.write(buffers);
+        await this.write(buffers);
         await this.syncCurrent();
         this.inFlight = [];
-        if (!this.failure) for (const append of group) append.resolve();
+        for (const append of group) {
+          if (this.failure) append.reject(this.failure);
+          else append.resolve();
+        }
       }
     } catch (err) {
       this.fail(err);
@@ -215,17 +237,36 @@ export class SyncJournal {
     }
   }
 
-  private write(buffers: Buffer[]): void {
+  /** Writes at writePos: durably if the file takes direct writes, else buffered (dirty). */
+  private async write(buffers: Buffer[]): Promise<void> {
     if (buffers.length === 0) return;
+    const current = this.current!;
+    let n = 0;
+    for (const b of buffers) n += b.length;
     try {
-      const n = writeAllAtSync(this.current!.fd, buffers, this.writePos);
-      this.writePos += n;
-      this.stats.bytes += n;
-      this.bytesSinceCheckpoint += n;
-      this.dirty = true;
+      if (current.direct) {
+        const start = this.writePos - this.tail.length;
+        const end = this.writePos + n;
+        const pieces = this.tail.length > 0 ? [this.tail, ...buffers] : buffers;
+        const length = Math.ceil((end - start) / DIRECT_WRITE_ALIGNMENT) * DIRECT_WRITE_ALIGNMENT;
+        this.directWriting = true;
+        try {
+          await writeDirect(current.handle, pieces, start, length);
+        } finally {
+          this.directWriting = false;
+        }
+        this.tail = lastBytes(pieces, end % DIRECT_WRITE_ALIGNMENT);
+        this.stats.syncs++;
+      } else {
+        writeAllAtSync(current.handle.fd, buffers, this.writePos);
+        this.dirty = true;
+      }
     } catch (e) {
       throw storageError(`write to ${this.currentPath()} failed`, e);
     }
+    this.writePos += n;
+    this.stats.bytes += n;
+    this.bytesSinceCheckpoint += n;
     if (this.writePos * 2 >= this.options.fileBytes && this.preparedAfter !== this.generation) {
       // Half full: get the next file and, if it still holds live records, a checkpoint going
       // now, so that the rotation finds both ready.
@@ -241,7 +282,7 @@ export class SyncJournal {
   private async syncCurrent(): Promise<void> {
     if (!this.dirty) return;
     try {
-      await this.current!.datasync();
+      await this.current!.handle.datasync();
     } catch (e) {
       throw storageError(`fdatasync of ${this.currentPath()} failed`, e);
     }
@@ -264,6 +305,7 @@ export class SyncJournal {
     this.current = handle;
     this.generation = next;
     this.writePos = 0;
+    this.tail = Buffer.alloc(0);
     this.stats.rotations++;
   }
 
@@ -304,8 +346,9 @@ export class SyncJournal {
   /** Rejects every append not yet acknowledged, and every later one, with the same error. */
   private fail(err: unknown): void {
     this.failure ??= storageError(`sync journal in ${this.options.dir} failed`, err);
-    const lost = this.inFlight.concat(this.queue);
-    this.inFlight = [];
+    // A group being written directly is rejected by the write loop once the write ends.
+    const lost = this.directWriting ? this.queue : this.inFlight.concat(this.queue);
+    if (!this.directWriting) this.inFlight = [];
     this.queue = [];
     for (const append of lost) append.reject(this.failure);
   }
@@ -316,13 +359,13 @@ export class SyncJournal {
    * disk behind it and stalled them for hundreds of milliseconds.
    */
   private async prepareRing(): Promise<void> {
-    for (let i = 0; i < this.options.files; i++) await this.slot(i);
+    for (let i = 0; i < this.options.files; i++) if ((await this.slot(i)).direct) this.directFiles++;
   }
 
-  private slot(slot: number): Promise<FileHandle> {
+  private slot(slot: number): Promise<JournalHandle> {
     let handle = this.slots.get(slot);
     if (!handle) {
-      handle = prepareJournalFile(this.options.dir, slot, this.options.fileBytes);
+      handle = prepareJournalFile(this.options.dir, slot, this.options.fileBytes, this.options.directWrites ?? true);
       handle.catch(() => {}); // seen by the rotation that needs it
       this.slots.set(slot, handle);
     }
@@ -336,4 +379,17 @@ export class SyncJournal {
   private closedError(): Error {
     return storageError(`sync journal in ${this.options.dir}`, new Error('closed'));
   }
+}
+
+/** A copy of the last `count` bytes of the concatenated buffers. */
+function lastBytes(buffers: Buffer[], count: number): Buffer {
+  const out = Buffer.allocUnsafe(count);
+  let at = count;
+  for (let i = buffers.length - 1; i >= 0 && at > 0; i--) {
+    const b = buffers[i]!;
+    const take = Math.min(at, b.length);
+    b.copy(out, at - take, b.length - take);
+    at -= take;
+  }
+  return out;
 }

@@ -37,6 +37,11 @@ export interface SyncJournalOptions {
    */
   checkpointBytes?: number;
   /**
+   * Whether groups may be written O_DIRECT | O_DSYNC (direct-write.ts) where the addon and the
+   * filesystem allow it (default true); false writes buffered and fdatasyncs.
+   */
+  directWrites?: boolean;
+  /**
    * Makes every partition log's writes so far durable in the log itself (fdatasync of each
    * log's unsynced segments). The journal calls it before it reuses a file, and only then
    * moves its checkpoint past that file's records; appends meanwhile keep going to the

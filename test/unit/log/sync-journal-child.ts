@@ -30,6 +30,7 @@ async function appendForever(dir: string, run: number): Promise<void> {
   const { journal, replay } = await SyncJournal.open({
     dir,
     ...CHILD_JOURNAL,
+    directWrites: process.env.LAKEGATE_JOURNAL_DIRECT !== '0',
     checkpoint: async () => {
       process.stdout.write(`CKPT ${next}\n`);
     },

@@ -68,176 +68,195 @@ async function appendBatches(journal: SyncJournal, from: number, to: number, siz
   for (let i = from; i < to; i++) await journal.append({ logKey: keyOf(i), batches: [batch(i, sizeOf(i))] });
 }
 
-test('concurrent appends share fdatasyncs; a fresh journal replays nothing; reopening replays them in order', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const { journal, replay } = await openJournal(dir);
-    assert.deepEqual(await collect(replay), []);
-    const N = 300;
-    await Promise.all(range(0, N).map((i) => journal.append({ logKey: keyOf(i), batches: [batch(i)] })));
-    assert.equal(journal.stats.appends, N);
-    assert.ok(journal.stats.syncs <= 3, `${N} concurrent appends took ${journal.stats.syncs} syncs`);
-    let bytes = 0;
-    for (let i = 0; i < N; i++) bytes += recordSize(i, 200);
-    assert.equal(journal.stats.bytes, bytes);
+/** How the journal writes (direct-write.ts): the tests below run with each. */
+interface WriteMode {
+  name: string;
+  open: (dir: string, o?: Partial<SyncJournalOptions>) => ReturnType<typeof openJournal>;
+  replayed: (dir: string, o?: Partial<SyncJournalOptions>) => Promise<number[]>;
+}
 
-    // Appends arriving while a sync is in flight ride the next one.
-    const waves: Promise<void>[] = [];
-    for (let w = 0; w < 10; w++) {
-      for (let i = 0; i < 20; i++) waves.push(journal.append({ logKey: keyOf(N + w * 20 + i), batches: [batch(N + w * 20 + i)] }));
-      await new Promise((r) => setImmediate(r));
+const WRITE_MODES: WriteMode[] = [true, false].map((directWrites) => ({
+  name: directWrites ? 'direct writes' : 'buffered writes',
+  open: (dir, o = {}) => openJournal(dir, { directWrites, ...o }),
+  replayed: (dir, o = {}) => replayedIndexes(dir, { directWrites, ...o }),
+}));
+
+for (const w of WRITE_MODES) {
+  test(`concurrent appends share fdatasyncs; a fresh journal replays nothing; reopening replays them in order (${w.name})`, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const { journal, replay } = await w.open(dir);
+      // Direct writes need the addon (Linux) and a filesystem that takes O_DIRECT (ext4, xfs).
+      assert.equal(journal.writeMode, w.name === 'direct writes' && process.platform === 'linux' ? 'direct' : 'buffered');
+      assert.deepEqual(await collect(replay), []);
+      const N = 300;
+      await Promise.all(range(0, N).map((i) => journal.append({ logKey: keyOf(i), batches: [batch(i)] })));
+      assert.equal(journal.stats.appends, N);
+      assert.ok(journal.stats.syncs <= 3, `${N} concurrent appends took ${journal.stats.syncs} syncs`);
+      let bytes = 0;
+      for (let i = 0; i < N; i++) bytes += recordSize(i, 200);
+      assert.equal(journal.stats.bytes, bytes);
+
+      // Appends arriving while a sync is in flight ride the next one.
+      const waves: Promise<void>[] = [];
+      for (let wave = 0; wave < 10; wave++) {
+        for (let i = 0; i < 20; i++) waves.push(journal.append({ logKey: keyOf(N + wave * 20 + i), batches: [batch(N + wave * 20 + i)] }));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(waves);
+      assert.ok(journal.stats.syncs < 3 + 200 / 4, `200 appends in 10 waves took ${journal.stats.syncs} syncs`);
+      await journal.close();
+      await assert.rejects(journal.append({ logKey: 'x', batches: [batch(0)] }), KafkaError);
+      assert.deepEqual(await w.replayed(dir), range(0, N + 200));
+    } finally {
+      await cleanup();
     }
-    await Promise.all(waves);
-    assert.ok(journal.stats.syncs < 3 + 200 / 4, `200 appends in 10 waves took ${journal.stats.syncs} syncs`);
-    await journal.close();
-    await assert.rejects(journal.append({ logKey: 'x', batches: [batch(0)] }), KafkaError);
-    assert.deepEqual(await replayedIndexes(dir), range(0, N + 200));
-  } finally {
-    await cleanup();
-  }
-});
+  });
 
-test('replay returns exactly the batches after the checkpoint, in order, across rotations and laps; files are reused', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const sizeOf = (i: number) => 100 + ((i * 7919) % 2900);
-    const fileBytes = 64 * KB;
-    let journalRef: SyncJournal | null = null;
-    let bytesAtCheckpoint: number[] = [];
-    const { journal } = await openJournal(dir, {
-      fileBytes,
-      files: 3,
-      // The checkpoint's position is taken just before this runs: stats.bytes says where.
-      checkpoint: async () => void bytesAtCheckpoint.push(journalRef!.stats.bytes),
-    });
-    journalRef = journal;
-    const inodes = new Map<string, number>();
-    const N = 600;
-    const groups = groupsOf(0, N);
-    for (let w = 0; w < groups.length; w += 10) {
-      // Waves of concurrent groups; a group of several batches is several physical records.
-      await Promise.all(
-        groups.slice(w, w + 10).map((g) => journal.append({ logKey: keyOf(g[0]!), batches: g.map((i) => batch(i, sizeOf(i))) })),
-      );
-      if (w === 150) for (const f of await readdir(dir)) inodes.set(f, (await stat(join(dir, f))).ino);
+  test(`replay returns exactly the batches after the checkpoint, in order, across rotations and laps; files are reused (${w.name})`, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const sizeOf = (i: number) => 100 + ((i * 7919) % 2900);
+      const fileBytes = 64 * KB;
+      let journalRef: SyncJournal | null = null;
+      let bytesAtCheckpoint: number[] = [];
+      const { journal } = await w.open(dir, {
+        fileBytes,
+        files: 3,
+        // The checkpoint's position is taken just before this runs: stats.bytes says where.
+        checkpoint: async () => void bytesAtCheckpoint.push(journalRef!.stats.bytes),
+      });
+      journalRef = journal;
+      const inodes = new Map<string, number>();
+      const N = 600;
+      const groups = groupsOf(0, N);
+      for (let w = 0; w < groups.length; w += 10) {
+        // Waves of concurrent groups; a group of several batches is several physical records.
+        await Promise.all(
+          groups.slice(w, w + 10).map((g) => journal.append({ logKey: keyOf(g[0]!), batches: g.map((i) => batch(i, sizeOf(i))) })),
+        );
+        if (w === 150) for (const f of await readdir(dir)) inodes.set(f, (await stat(join(dir, f))).ino);
+      }
+      await journal.close();
+      assert.ok(journal.stats.rotations >= 6, `only ${journal.stats.rotations} rotations`);
+      assert.ok(bytesAtCheckpoint.length >= 3);
+
+      const appended = range(0, N);
+      let covered = 0;
+      let k = 0;
+      const lastCheckpoint = bytesAtCheckpoint[bytesAtCheckpoint.length - 1]!;
+      while (k < appended.length && covered + recordSize(appended[k]!, sizeOf(appended[k]!)) <= lastCheckpoint) {
+        covered += recordSize(appended[k]!, sizeOf(appended[k]!));
+        k++;
+      }
+      assert.equal(covered, lastCheckpoint, 'a checkpoint position falls between records');
+      assert.deepEqual(await w.replayed(dir, { fileBytes, files: 3 }), appended.slice(k));
+
+      const files = (await readdir(dir)).sort();
+      assert.deepEqual(files, ['checkpoint', 'journal-0.wal', 'journal-1.wal', 'journal-2.wal']);
+      for (const f of files.filter((f) => f.endsWith('.wal'))) {
+        const s = await stat(join(dir, f));
+        assert.equal(s.size, fileBytes, `${f} keeps its size`);
+        assert.equal(s.ino, inodes.get(f), `${f} is reused, not recreated`);
+      }
+    } finally {
+      await cleanup();
     }
-    await journal.close();
-    assert.ok(journal.stats.rotations >= 6, `only ${journal.stats.rotations} rotations`);
-    assert.ok(bytesAtCheckpoint.length >= 3);
+  });
 
-    const appended = range(0, N);
-    let covered = 0;
-    let k = 0;
-    const lastCheckpoint = bytesAtCheckpoint[bytesAtCheckpoint.length - 1]!;
-    while (k < appended.length && covered + recordSize(appended[k]!, sizeOf(appended[k]!)) <= lastCheckpoint) {
-      covered += recordSize(appended[k]!, sizeOf(appended[k]!));
-      k++;
+  test(`checkpointNow moves the replay start; a restart writes on in a new generation (${w.name})`, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const o = { fileBytes: 64 * KB, files: 3 };
+      let { journal } = await w.open(dir, o);
+      await appendBatches(journal, 0, 50);
+      await journal.checkpointNow();
+      await journal.close();
+      assert.equal(journal.stats.checkpoints, 1);
+
+      let opened = await w.open(dir, o);
+      assert.deepEqual(await collect(opened.replay), []);
+      journal = opened.journal;
+      await journal.checkpointNow(); // as after applying the replay
+      await appendBatches(journal, 50, 70);
+      await journal.close();
+      assert.equal(journal.stats.rotations, 1, 'the first append after a restart starts a new generation');
+
+      assert.deepEqual(await w.replayed(dir, o), range(50, 70));
+      opened = await w.open(dir, o);
+      assert.deepEqual((await collect(opened.replay)).map((b) => indexOf(b.batch)), range(50, 70));
+      await appendBatches(opened.journal, 70, 75); // without a checkpoint: both stay in the journal
+      await opened.journal.close();
+      assert.deepEqual(await w.replayed(dir, o), range(50, 75));
+    } finally {
+      await cleanup();
     }
-    assert.equal(covered, lastCheckpoint, 'a checkpoint position falls between records');
-    assert.deepEqual(await replayedIndexes(dir, { fileBytes, files: 3 }), appended.slice(k));
+  });
 
-    const files = (await readdir(dir)).sort();
-    assert.deepEqual(files, ['checkpoint', 'journal-0.wal', 'journal-1.wal', 'journal-2.wal']);
-    for (const f of files.filter((f) => f.endsWith('.wal'))) {
-      const s = await stat(join(dir, f));
-      assert.equal(s.size, fileBytes, `${f} keeps its size`);
-      assert.equal(s.ino, inodes.get(f), `${f} is reused, not recreated`);
+  test(`a torn or garbled tail stops replay there; records before it replay and it is never resurrected (${w.name})`, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const { journal } = await w.open(dir);
+      await appendBatches(journal, 0, 10, () => 500);
+      await journal.close();
+      const offset = (i: number) => range(0, i).reduce((sum, j) => sum + recordSize(j, 500), 0);
+      const path = join(dir, 'journal-0.wal');
+
+      const h = await open(path, 'r+');
+      await h.write(Buffer.from('X'), 0, 1, offset(9) + 300);
+      await h.close();
+      assert.deepEqual(await w.replayed(dir), range(0, 9));
+
+      await truncate(path, offset(8) + 100); // a record running past the end of the file
+      assert.deepEqual(await w.replayed(dir), range(0, 8));
+
+      const { journal: again, replay } = await w.open(dir);
+      assert.equal((await collect(replay)).length, 8);
+      await appendBatches(again, 100, 101);
+      await again.close();
+      assert.deepEqual(await w.replayed(dir), [...range(0, 8), 100]);
+    } finally {
+      await cleanup();
     }
-  } finally {
-    await cleanup();
-  }
-});
+  });
 
-test('checkpointNow moves the replay start; a restart writes on in a new generation', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const o = { fileBytes: 64 * KB, files: 3 };
-    let { journal } = await openJournal(dir, o);
-    await appendBatches(journal, 0, 50);
-    await journal.checkpointNow();
-    await journal.close();
-    assert.equal(journal.stats.checkpoints, 1);
+  test(`records of an older lap behind the end of the current one are not replayed (${w.name})`, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const fileBytes = 64 * KB;
+      const size = 1000;
+      const R = recordSize(0, size); // every key here is as long, so records line up across laps
+      const perFile = Math.floor(fileBytes / R);
+      let journalRef: SyncJournal | null = null;
+      let coveredBytes = 0;
+      const { journal } = await w.open(dir, {
+        fileBytes,
+        files: 2,
+        checkpoint: async () => void (coveredBytes = journalRef!.stats.bytes),
+      });
+      journalRef = journal;
+      const N = 2 * perFile + 3; // generation 3 (slot 0 again) gets three records
+      await appendBatches(journal, 0, N, () => size);
+      await journal.close();
+      assert.equal(journal.stats.rotations, 2);
 
-    let opened = await openJournal(dir, o);
-    assert.deepEqual(await collect(opened.replay), []);
-    journal = opened.journal;
-    await journal.checkpointNow(); // as after applying the replay
-    await appendBatches(journal, 50, 70);
-    await journal.close();
-    assert.equal(journal.stats.rotations, 1, 'the first append after a restart starts a new generation');
+      // Behind generation 3's last record sits an intact record of generation 1: right after
+      // it, or with direct writes (which zero the rest of the last block) the first one past it.
+      const at = journal.writeMode === 'direct' ? Math.ceil((Math.ceil((3 * R) / 4096) * 4096) / R) : 3;
+      const h = await open(join(dir, 'journal-0.wal'), 'r');
+      const stale = Buffer.alloc(R);
+      await h.read(stale, 0, R, at * R);
+      await h.close();
+      assert.equal(stale.readBigUInt64BE(8), 1n);
+      assert.equal(indexOf(stale.subarray(HEADER + keyOf(at).length)), at);
 
-    assert.deepEqual(await replayedIndexes(dir, o), range(50, 70));
-    opened = await openJournal(dir, o);
-    assert.deepEqual((await collect(opened.replay)).map((b) => indexOf(b.batch)), range(50, 70));
-    await appendBatches(opened.journal, 70, 75); // without a checkpoint: both stay in the journal
-    await opened.journal.close();
-    assert.deepEqual(await replayedIndexes(dir, o), range(50, 75));
-  } finally {
-    await cleanup();
-  }
-});
-
-test('a torn or garbled tail stops replay there; records before it replay and it is never resurrected', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const { journal } = await openJournal(dir);
-    await appendBatches(journal, 0, 10, () => 500);
-    await journal.close();
-    const offset = (i: number) => range(0, i).reduce((sum, j) => sum + recordSize(j, 500), 0);
-    const path = join(dir, 'journal-0.wal');
-
-    const h = await open(path, 'r+');
-    await h.write(Buffer.from('X'), 0, 1, offset(9) + 300);
-    await h.close();
-    assert.deepEqual(await replayedIndexes(dir), range(0, 9));
-
-    await truncate(path, offset(8) + 100); // a record running past the end of the file
-    assert.deepEqual(await replayedIndexes(dir), range(0, 8));
-
-    const { journal: again, replay } = await openJournal(dir);
-    assert.equal((await collect(replay)).length, 8);
-    await appendBatches(again, 100, 101);
-    await again.close();
-    assert.deepEqual(await replayedIndexes(dir), [...range(0, 8), 100]);
-  } finally {
-    await cleanup();
-  }
-});
-
-test('records of an older lap behind the end of the current one are not replayed', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const fileBytes = 64 * KB;
-    const size = 1000;
-    const R = recordSize(0, size); // every key here is as long, so records line up across laps
-    const perFile = Math.floor(fileBytes / R);
-    let journalRef: SyncJournal | null = null;
-    let coveredBytes = 0;
-    const { journal } = await openJournal(dir, {
-      fileBytes,
-      files: 2,
-      checkpoint: async () => void (coveredBytes = journalRef!.stats.bytes),
-    });
-    journalRef = journal;
-    const N = 2 * perFile + 3; // generation 3 (slot 0 again) gets three records
-    await appendBatches(journal, 0, N, () => size);
-    await journal.close();
-    assert.equal(journal.stats.rotations, 2);
-
-    // Right after generation 3's last record sits an intact record of generation 1.
-    const h = await open(join(dir, 'journal-0.wal'), 'r');
-    const stale = Buffer.alloc(R);
-    await h.read(stale, 0, R, 3 * R);
-    await h.close();
-    assert.equal(stale.readBigUInt64BE(8), 1n);
-    assert.equal(indexOf(stale.subarray(HEADER + keyOf(3).length)), 3);
-
-    assert.ok(coveredBytes > 0 && coveredBytes % R === 0);
-    assert.deepEqual(await replayedIndexes(dir, { fileBytes, files: 2 }), range(coveredBytes / R, N));
-  } finally {
-    await cleanup();
-  }
-});
+      assert.ok(coveredBytes > 0 && coveredBytes % R === 0);
+      assert.deepEqual(await w.replayed(dir, { fileBytes, files: 2 }), range(coveredBytes / R, N));
+    } finally {
+      await cleanup();
+    }
+  });
+}
 
 test('a changed ring size replays with the old one and checkpoints before writing with the new one', async () => {
   const { dir, cleanup } = await tempDir();
@@ -368,10 +387,10 @@ test('a failing checkpoint rejects the appends waiting on it and fails the journ
 const CHILD = fileURLToPath(new URL('./sync-journal-child.js', import.meta.url));
 
 /** Runs the child until it has acknowledged about `acks` appends, then SIGKILLs it. */
-function runAndKill(dir: string, run: number, acks: number): Promise<{ acked: Map<number, number>; checkpoints: number[] }> {
+function runAndKill(dir: string, run: number, acks: number, directWrites: boolean): Promise<{ acked: Map<number, number>; checkpoints: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dir, String(run)], {
-      env: { ...process.env, LAKEGATE_JOURNAL_CHILD: '1' },
+      env: { ...process.env, LAKEGATE_JOURNAL_CHILD: '1', LAKEGATE_JOURNAL_DIRECT: directWrites ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acked = new Map<number, number>();
@@ -392,35 +411,38 @@ function runAndKill(dir: string, run: number, acks: number): Promise<{ acked: Ma
   });
 }
 
-test('kill -9 while appending: every acknowledged append is replayed or covered by a checkpoint', { timeout: 120_000 }, async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    for (let run = 1; run <= 3; run++) {
-      const { acked, checkpoints } = await runAndKill(dir, run, 300);
-      const { journal, replay } = await SyncJournal.open({ dir, ...CHILD_JOURNAL, checkpoint: async () => {} });
-      const replayed = new Map<number, number>();
-      let last = -1;
-      for await (const { logKey, batch: b } of replay()) {
-        const [index, j] = b.toString('latin1', BatchLayout.HEADER_SIZE, BatchLayout.HEADER_SIZE + 24).split(':').map(Number) as [number, number];
-        assert.ok(index >= run * RUN_STRIDE && index < (run + 1) * RUN_STRIDE, `batch ${index} of another run`);
-        // Replay may start inside a group: a rotation's checkpoint covers the batches before it.
-        const inOrder = j === 0 ? index > last : last === -1 || (index === last && j === replayed.get(index));
-        assert.ok(inOrder, `out of order: ${index}:${j} after ${last}`);
-        assert.equal(logKey, `t-${index % 5}`);
-        assert.ok(b.equals(childBatch(index, j)));
-        replayed.set(index, j + 1);
-        last = index;
+for (const directWrites of [true, false]) {
+  const mode = directWrites ? 'direct writes' : 'buffered writes';
+  test(`kill -9 while appending: every acknowledged append is replayed or covered by a checkpoint (${mode})`, { timeout: 120_000 }, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (let run = 1; run <= 3; run++) {
+        const { acked, checkpoints } = await runAndKill(dir, run, 300, directWrites);
+        const { journal, replay } = await SyncJournal.open({ dir, ...CHILD_JOURNAL, checkpoint: async () => {} });
+        const replayed = new Map<number, number>();
+        let last = -1;
+        for await (const { logKey, batch: b } of replay()) {
+          const [index, j] = b.toString('latin1', BatchLayout.HEADER_SIZE, BatchLayout.HEADER_SIZE + 24).split(':').map(Number) as [number, number];
+          assert.ok(index >= run * RUN_STRIDE && index < (run + 1) * RUN_STRIDE, `batch ${index} of another run`);
+          // Replay may start inside a group: a rotation's checkpoint covers the batches before it.
+          const inOrder = j === 0 ? index > last : last === -1 || (index === last && j === replayed.get(index));
+          assert.ok(inOrder, `out of order: ${index}:${j} after ${last}`);
+          assert.equal(logKey, `t-${index % 5}`);
+          assert.ok(b.equals(childBatch(index, j)));
+          replayed.set(index, j + 1);
+          last = index;
+        }
+        await journal.close();
+        // A checkpoint that started may or may not have completed before the kill.
+        const covered = Math.max(run * RUN_STRIDE, ...checkpoints);
+        for (const [index, n] of acked) {
+          if (index < covered) continue;
+          assert.equal(replayed.get(index), n, `acknowledged append ${index} is missing`);
+        }
+        assert.ok(acked.size >= 300);
       }
-      await journal.close();
-      // A checkpoint that started may or may not have completed before the kill.
-      const covered = Math.max(run * RUN_STRIDE, ...checkpoints);
-      for (const [index, n] of acked) {
-        if (index < covered) continue;
-        assert.equal(replayed.get(index), n, `acknowledged append ${index} is missing`);
-      }
-      assert.ok(acked.size >= 300);
+    } finally {
+      await cleanup();
     }
-  } finally {
-    await cleanup();
-  }
-});
+  });
+}
