@@ -58,6 +58,6 @@ export interface LakegateMode {
 
 /** Which lakegate variants run next to Kafka, and the label each scenario carries. */
 export const LAKEGATE_MODES: readonly LakegateMode[] = [
-  { label: 'sync', fsync: 'before-ack', what: 'lakegate default: fdatasync before the ack (durable against power loss)' },
+  { label: 'sync', fsync: 'before-ack', what: 'lakegate default: the journal write is durable before the ack (durable against power loss)' },
   { label: 'relaxed', fsync: 'os', what: "lakegate --fsync os: ack once written to the OS, fdatasync only at segment roll and shutdown (Kafka's default: flush.messages/flush.ms unset)" },
 ];

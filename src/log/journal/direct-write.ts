@@ -11,9 +11,10 @@
  * durable write's p99 was 1.7, 5.2 and 2.8 ms direct against 2.8, 6.0 and 6.7 ms buffered +
  * fdatasync, at 14-21% less CPU per byte.
  * Alternated with the buffered build at half of Kafka's rate (ProducerPerformance, 8 pairs):
- * p99 lower in 6 (medians 14 and 22 ms) and server CPU per GB lower in 6; at full speed
- * neither better nor worse (README, "Direct journal writes"). The aligned block the addon
- * copies into is reused: a fresh one per write made the p99 worse in 4 pairs of 4.
+ * p99 lower in 6 (medians 14 and 22 ms) and server CPU per GB lower in 6; at full speed, 8
+ * pairs, records/s higher in 5 (median 1.10x) and CPU per GB lower in 6 (median 0.92x)
+ * (README, "Direct journal writes"). The aligned block the addon copies into is reused: a
+ * fresh one per write made the p99 worse in 4 pairs of 4.
  *
  * Direct I/O writes whole aligned blocks, so the journal rewrites the partly filled block at
  * its write position with each group (sync-journal.ts keeps those bytes). The rewritten prefix
