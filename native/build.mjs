@@ -27,6 +27,9 @@ const ADDONS = [
   { source: 'direct-write.c', target: 'direct-write.node', arches: null, platforms: ['linux'], without: 'the sync journal will write through the page cache' },
 ];
 
+/** Included by every addon (errno names, Errors, integer arguments): a change rebuilds them all. */
+const SHARED_HEADER = 'napi-errors.h';
+
 function nodeIncludeDir() {
   const candidates = [
     process.env.LAKEGATE_NODE_INCLUDE,
@@ -41,7 +44,8 @@ function nodeIncludeDir() {
 function build(addon, include) {
   const source = join(here, addon.source);
   const target = join(root, 'dist', 'native', addon.target);
-  if (existsSync(target) && statSync(target).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(self).mtimeMs)) return null;
+  const inputs = [source, self, join(here, SHARED_HEADER)];
+  if (existsSync(target) && statSync(target).mtimeMs >= Math.max(...inputs.map((f) => statSync(f).mtimeMs))) return null;
   // Out of date: whatever happens below, the old build must not be loaded.
   rmSync(target, { force: true });
   if (addon.arches && !addon.arches.includes(process.arch)) return `no implementation for ${process.arch}`;

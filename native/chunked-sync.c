@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "napi-errors.h"
 
 #ifndef __linux__
 #error "sync_file_range is Linux-only"
@@ -38,23 +39,6 @@ typedef struct {
   int err;
   const char *syscall;
 } SyncJob;
-
-static const char *errno_name(int e) {
-  switch (e) {
-    case EBADF: return "EBADF";
-    case EIO: return "EIO";
-    case ENOSPC: return "ENOSPC";
-#if defined(EDQUOT)
-    case EDQUOT: return "EDQUOT";
-#endif
-    case EINVAL: return "EINVAL";
-    case EROFS: return "EROFS";
-    case ESPIPE: return "ESPIPE";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    default: return "EUNKNOWN";
-  }
-}
 
 static void run_sync(napi_env env, void *data) {
   (void)env;
@@ -84,19 +68,6 @@ static void run_sync(napi_env env, void *data) {
   close(job->fd);
 }
 
-static napi_value make_error(napi_env env, int err, const char *syscall) {
-  napi_value code, message, error, name;
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &name);
-  napi_set_named_property(env, error, "syscall", name);
-  napi_value errnoValue;
-  napi_create_int32(env, -err, &errnoValue);
-  napi_set_named_property(env, error, "errno", errnoValue);
-  return error;
-}
-
 static void finish_sync(napi_env env, napi_status status, void *data) {
   SyncJob *job = data;
   if (status == napi_ok && job->err == 0) {
@@ -104,17 +75,10 @@ static void finish_sync(napi_env env, napi_status status, void *data) {
     napi_get_undefined(env, &undefined);
     napi_resolve_deferred(env, job->deferred, undefined);
   } else {
-    napi_reject_deferred(env, job->deferred, make_error(env, job->err ? job->err : EIO, job->syscall ? job->syscall : "syncInChunks"));
+    napi_reject_deferred(env, job->deferred, errno_error(env, job->err ? job->err : EIO, job->syscall ? job->syscall : "syncInChunks"));
   }
   napi_delete_async_work(env, job->work);
   free(job);
-}
-
-static int get_int64(napi_env env, napi_value v, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || d != d || d < 0 || d > 9007199254740991.0) return 0;
-  *out = (int64_t)d;
-  return (double)*out == d;
 }
 
 static napi_value sync_in_chunks(napi_env env, napi_callback_info info) {
@@ -123,8 +87,8 @@ static napi_value sync_in_chunks(napi_env env, napi_callback_info info) {
   int32_t fd;
   int64_t from, to, chunk;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[1], &from) ||
-      !get_int64(env, argv[2], &to) || !get_int64(env, argv[3], &chunk) || chunk <= 0) {
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_safe_int64(env, argv[1], &from) ||
+      !get_safe_int64(env, argv[2], &to) || !get_safe_int64(env, argv[3], &chunk) || chunk <= 0) {
     napi_throw_type_error(env, NULL, "syncInChunks(fd, from, to, chunkBytes) needs non-negative integers and a positive chunk");
     return NULL;
   }
@@ -133,13 +97,13 @@ static napi_value sync_in_chunks(napi_env env, napi_callback_info info) {
   if (napi_create_promise(env, &deferred, &promise) != napi_ok) return NULL;
   int dup = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) {
-    napi_reject_deferred(env, deferred, make_error(env, fd < 0 ? EBADF : errno, "dup"));
+    napi_reject_deferred(env, deferred, errno_error(env, fd < 0 ? EBADF : errno, "dup"));
     return promise;
   }
   SyncJob *job = calloc(1, sizeof *job);
   if (!job) {
     close(dup);
-    napi_reject_deferred(env, deferred, make_error(env, ENOMEM, "syncInChunks"));
+    napi_reject_deferred(env, deferred, errno_error(env, ENOMEM, "syncInChunks"));
     return promise;
   }
   job->deferred = deferred;
@@ -153,7 +117,7 @@ static napi_value sync_in_chunks(napi_env env, napi_callback_info info) {
       napi_queue_async_work(env, job->work) != napi_ok) {
     close(dup);
     free(job);
-    napi_reject_deferred(env, deferred, make_error(env, EIO, "napi_queue_async_work"));
+    napi_reject_deferred(env, deferred, errno_error(env, EIO, "napi_queue_async_work"));
   }
   return promise;
 }

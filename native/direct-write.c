@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "napi-errors.h"
 
 #ifndef __linux__
 #error "O_DIRECT journal writes are Linux-only"
@@ -109,23 +110,6 @@ typedef struct {
   const char *syscall;
 } WriteJob;
 
-static const char *errno_name(int e) {
-  switch (e) {
-    case EBADF: return "EBADF";
-    case EIO: return "EIO";
-    case ENOSPC: return "ENOSPC";
-#if defined(EDQUOT)
-    case EDQUOT: return "EDQUOT";
-#endif
-    case EINVAL: return "EINVAL";
-    case EROFS: return "EROFS";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    case EFBIG: return "EFBIG";
-    default: return "EUNKNOWN";
-  }
-}
-
 static void run_write(napi_env env, void *data) {
   (void)env;
   WriteJob *job = data;
@@ -158,18 +142,6 @@ static void run_write(napi_env env, void *data) {
   close(job->fd);
 }
 
-static napi_value make_error(napi_env env, int err, const char *syscall) {
-  napi_value code, message, error, name, errnoValue;
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &name);
-  napi_set_named_property(env, error, "syscall", name);
-  napi_create_int32(env, -err, &errnoValue);
-  napi_set_named_property(env, error, "errno", errnoValue);
-  return error;
-}
-
 static void free_job(napi_env env, WriteJob *job) {
   if (job->buffers) napi_delete_reference(env, job->buffers);
   free(job->pieces);
@@ -183,17 +155,10 @@ static void finish_write(napi_env env, napi_status status, void *data) {
     napi_get_undefined(env, &undefined);
     napi_resolve_deferred(env, job->deferred, undefined);
   } else {
-    napi_reject_deferred(env, job->deferred, make_error(env, job->err ? job->err : EIO, job->syscall ? job->syscall : "writeDirect"));
+    napi_reject_deferred(env, job->deferred, errno_error(env, job->err ? job->err : EIO, job->syscall ? job->syscall : "writeDirect"));
   }
   napi_delete_async_work(env, job->work);
   free_job(env, job);
-}
-
-static int get_int64(napi_env env, napi_value v, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || d != d || d < 0 || d > 9007199254740991.0) return 0;
-  *out = (int64_t)d;
-  return (double)*out == d;
 }
 
 /* Reads the array's buffers into job->pieces; returns their total length, or -1. */
@@ -225,8 +190,8 @@ static napi_value write_direct(napi_env env, napi_callback_info info) {
   int32_t fd;
   int64_t offset, length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[2], &offset) ||
-      !get_int64(env, argv[3], &length) || length <= 0 || length > MAX_LENGTH || offset % ALIGNMENT != 0 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_safe_int64(env, argv[2], &offset) ||
+      !get_safe_int64(env, argv[3], &length) || length <= 0 || length > MAX_LENGTH || offset % ALIGNMENT != 0 ||
       length % ALIGNMENT != 0) {
     napi_throw_type_error(env, NULL, "writeDirect(fd, buffers, offset, length) needs a 4096-aligned offset and a positive 4096-aligned length");
     return NULL;
@@ -249,7 +214,7 @@ static napi_value write_direct(napi_env env, napi_callback_info info) {
   }
   int dup = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) {
-    napi_reject_deferred(env, job->deferred, make_error(env, fd < 0 ? EBADF : errno, "dup"));
+    napi_reject_deferred(env, job->deferred, errno_error(env, fd < 0 ? EBADF : errno, "dup"));
     free_job(env, job);
     return promise;
   }
@@ -263,7 +228,7 @@ static napi_value write_direct(napi_env env, napi_callback_info info) {
       napi_queue_async_work(env, job->work) != napi_ok) {
     if (job->work) napi_delete_async_work(env, job->work);
     close(dup);
-    napi_reject_deferred(env, job->deferred, make_error(env, EIO, "napi_queue_async_work"));
+    napi_reject_deferred(env, job->deferred, errno_error(env, EIO, "napi_queue_async_work"));
     free_job(env, job);
   }
   return promise;

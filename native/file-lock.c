@@ -12,22 +12,7 @@
 #include <stdint.h>
 #include <sys/file.h>
 #include <node_api.h>
-
-static const char *errno_name(int e) {
-  switch (e) {
-    case EBADF: return "EBADF";
-    case EINTR: return "EINTR";
-    case EINVAL: return "EINVAL";
-    case ENOLCK: return "ENOLCK";
-#if defined(EOPNOTSUPP)
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-#endif
-#if defined(ENOTSUP) && (!defined(EOPNOTSUPP) || ENOTSUP != EOPNOTSUPP)
-    case ENOTSUP: return "ENOTSUP";
-#endif
-    default: return "EUNKNOWN";
-  }
-}
+#include "napi-errors.h"
 
 static napi_value try_lock_exclusive(napi_env env, napi_callback_info info) {
   size_t argc = 1;
