@@ -36,6 +36,8 @@ export class Connection {
   /** Shutting down: close once every request already read is answered (see drain). */
   private draining = false;
   private writePaused = false;
+  /** The socket is corked until the next tick (see send). */
+  private corked = false;
   /** Bytes of the frame being received currently counted in the budget. */
   private partialBytes = 0;
   readonly peer: string;
@@ -177,12 +179,29 @@ export class Connection {
         this.close();
         continue;
       }
-      if (head.result !== NO_RESPONSE && head.result !== null) {
-        if (!this.socket.write(head.result)) this.writePaused = true;
-      }
+      if (head.result !== NO_RESPONSE && head.result !== null) this.send(head.result);
     }
     if (this.draining && this.slots.length === 0) this.closeAfterPeer();
     this.updateFlow();
+  }
+
+  /**
+   * Answers that become ready in the same turn of the event loop leave in one writev: a group
+   * commit completes every produce request of one connection that waited on it at once, and
+   * written one by one each answer was its own syscall and TCP segment, which the producer then
+   * woke for. Uncorked in the next tick, after the promise callbacks of that turn have run;
+   * end() uncorks on its own.
+   */
+  private send(response: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    if (!this.socket.write(response)) this.writePaused = true;
   }
 
   /**
