@@ -3,7 +3,7 @@
 import { toolJvmArgs, PERF_HEAP, type KafkaDist } from './kafka.js';
 import { spawn } from 'node:child_process';
 import { run } from './util.js';
-import { tryCpuSeconds } from './procstat.js';
+import { CpuSeries, tryCpuSeconds } from './procstat.js';
 
 export interface PerfConfig {
   topic: string;
@@ -32,6 +32,14 @@ export interface PerfResult {
   wallSeconds: number;
   /** CPU seconds the producer JVMs used (sampled every 100 ms, so slightly low) */
   producerCpuSeconds: number;
+  /**
+   * The run's late window, 55-95% of its wall time (performance.now() ms of the harness
+   * process): past the producer JVM's first seconds of JIT compiling and the warm-up records at
+   * the runs' lengths, before its exit. Its CPU there is a steady-state cost.
+   */
+  lateWindowMs?: [number, number];
+  /** cores the producer JVMs used in lateWindowMs */
+  producerCoresLate?: number;
   /** the statistics above are ProducerPerformance's steady-state line (after the warm-up records) */
   steadyState: boolean;
   /** the producer's own metrics (--print-metrics), when it printed them */
@@ -115,11 +123,13 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
   const warmup = k.warmupRecords && c.warmupRecords ? Math.floor(c.warmupRecords / c.processes) : 0;
   const t0 = performance.now();
   const cpu = new Map<number, number>();
+  const series = new CpuSeries();
   const poll = () => {
     for (const pid of cpu.keys()) {
       const s = tryCpuSeconds(pid);
       if (s !== undefined) cpu.set(pid, s);
     }
+    series.add([...cpu.values()].reduce((a, b) => a + b, 0));
   };
   const timer = setInterval(poll, 100);
   const outs = await Promise.all(
@@ -127,6 +137,7 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
   ).finally(() => clearInterval(timer));
   const wallSeconds = (performance.now() - t0) / 1000;
   const producerCpuSeconds = [...cpu.values()].reduce((a, b) => a + b, 0);
+  const lateWindowMs: [number, number] = [t0 + 0.55 * wallSeconds * 1000, t0 + 0.95 * wallSeconds * 1000];
   const parsed = outs.map((o) => {
     const s = parseSummary(o.stdout);
     if (o.code !== 0 || !s) {
@@ -149,6 +160,8 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
     p999Ms: max((s) => s.p999Ms),
     wallSeconds,
     producerCpuSeconds,
+    lateWindowMs,
+    producerCoresLate: series.coresBetween(...lateWindowMs),
     steadyState: parsed.every((s) => s.steadyState),
     client: worstClient(parsed.map((s) => s.client)),
   };

@@ -51,6 +51,30 @@ export interface Usage {
   cpuSeconds: number;
   peakRssBytes: number;
   wallSeconds: number;
+  /** cores the process used in the run's late window (PerfResult.lateWindowMs), when given one */
+  coresLate?: number;
+}
+
+/**
+ * CPU seconds sampled over time (performance.now() ms), so that a part of a run can be told
+ * from its start: a fresh producer JVM spends its first seconds compiling, which the run's
+ * total counts and its steady-state rate does not.
+ */
+export class CpuSeries {
+  private readonly samples: [number, number][] = [];
+
+  add(cpuSeconds: number, atMs = performance.now()): void {
+    this.samples.push([atMs, cpuSeconds]);
+  }
+
+  /** Cores used between the samples nearest to fromMs and toMs; NaN without two distinct ones. */
+  coresBetween(fromMs: number, toMs: number): number {
+    const nearest = (t: number) => this.samples.reduce<[number, number] | undefined>((best, s) => (!best || Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best), undefined);
+    const a = nearest(fromMs);
+    const b = nearest(toMs);
+    if (!a || !b || b[0] <= a[0]) return NaN;
+    return (b[1] - a[1]) / ((b[0] - a[0]) / 1000);
+  }
 }
 
 /** Samples a process from start() to stop(): CPU delta and the highest VmRSS seen. */
@@ -59,6 +83,7 @@ export class ProcSampler {
   private t0 = 0;
   private peak = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly series = new CpuSeries();
 
   constructor(readonly pid: number, private readonly intervalMs = 100) {}
 
@@ -66,18 +91,26 @@ export class ProcSampler {
     this.cpu0 = cpuSeconds(this.pid);
     this.t0 = performance.now();
     this.peak = rssBytes(this.pid);
+    this.series.add(this.cpu0);
     this.timer = setInterval(() => {
       this.peak = Math.max(this.peak, rssBytes(this.pid));
+      const cpu = tryCpuSeconds(this.pid);
+      if (cpu !== undefined) this.series.add(cpu);
     }, this.intervalMs);
   }
 
-  stop(): Usage {
+  /** `lateWindowMs`: also report the cores used in that part of the run (Usage.coresLate). */
+  stop(lateWindowMs?: [number, number]): Usage {
     clearInterval(this.timer);
     this.peak = Math.max(this.peak, rssBytes(this.pid));
-    return {
-      cpuSeconds: cpuSeconds(this.pid) - this.cpu0,
+    const cpu = cpuSeconds(this.pid);
+    this.series.add(cpu);
+    const usage: Usage = {
+      cpuSeconds: cpu - this.cpu0,
       peakRssBytes: this.peak,
       wallSeconds: (performance.now() - this.t0) / 1000,
     };
+    if (lateWindowMs) usage.coresLate = this.series.coresBetween(...lateWindowMs);
+    return usage;
   }
 }

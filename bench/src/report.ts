@@ -1,4 +1,5 @@
 // Turns the runs into the result entries (JSON), a markdown report and the targets check.
+import { availableParallelism } from 'node:os';
 import type { GroupResult, RunRecord, ServerName } from './runner.js';
 import { BASELINE, describe, LAKEGATE_MODES, type ModeLabel } from './scenarios.js';
 import { median } from './util.js';
@@ -41,6 +42,8 @@ const M = {
   // the producer's own view (perf.ts ClientMetrics); NaN when it printed no metrics
   clientRequest: { metric: 'client-request-latency-avg', unit: 'ms', better: 'lower', get: (r) => r.perf.client?.requestLatencyAvgMs ?? NaN, digits: 2 },
   clientQueue: { metric: 'client-queue-time-avg', unit: 'ms', better: 'lower', get: (r) => r.perf.client?.recordQueueTimeAvgMs ?? NaN, digits: 1 },
+  // the producer JVMs' steady-state CPU per record (see cpuBudget); NaN for runs recorded before it was measured
+  clientCpu: { metric: 'client-cpu-per-record', unit: 'µs', better: 'lower', get: (r) => ((r.perf.producerCoresLate ?? NaN) / r.perf.recordsPerSec) * 1e6, digits: 2 },
 } satisfies Record<string, Metric>;
 
 const round = (x: number, d: number) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
@@ -107,7 +110,7 @@ export function buildDetails(groups: GroupResult[], materialization?: Detail[]):
       const label = `lakegate ${mode.label} vs Kafka`;
       if (g.group.kind === 'throughput') {
         const sc = `${g.group.id}-${mode.label}`;
-        for (const m of [M.recs, M.mbs, M.cpu, M.rss]) out.push(detail(sc, `${describe(g.group)}; ${label}`, g, mode.label, m));
+        for (const m of [M.recs, M.mbs, M.cpu, M.rss, M.clientCpu]) out.push(detail(sc, `${describe(g.group)}; ${label}`, g, mode.label, m));
       } else {
         const sfx = mode.label === 'sync' ? '' : `-${mode.label}`;
         const what = `${describe(g.group)} at ${g.rate} rec/s; ${label}`;
@@ -195,6 +198,7 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
     L.push(`| \`${t.scenario}\` | ${fmt(e.lakegate)} ${e.unit} | ${kafka} | ${fmt(e.ratio, 3)} | ${t.text} | ${t.check(e) ? 'yes' : '**no**'} |`);
   }
   L.push('');
+  L.push(...cpuBudget(groups));
 
   L.push('## All results', '');
   L.push('ratio = lakegate / Kafka, the median of the per-pair ratios; lakegate and Kafka columns are medians of the runs.', '');
@@ -217,6 +221,53 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
   for (const s of meta.settings) L.push(`- ${s}`);
   L.push('');
   return L.join('\n');
+}
+
+/**
+ * Where the CPU went in the baseline throughput group. The producer runs on the same cores as
+ * the server, so when the machine is the limit a server's rate depends on the producer's CPU
+ * per record as much as on its own; the estimate says what ratio a server using no CPU at all
+ * would reach. Per-record costs are steady-state: cores in the run's late window
+ * (PerfResult.lateWindowMs) over ProducerPerformance's steady-state records/s.
+ */
+function cpuBudget(groups: GroupResult[]): string[] {
+  const g = groups.find((x) => x.group.id === BASELINE);
+  if (!g) return [];
+  const rows: { label: string; recs: number; busy: number; producerCores: number; serverCores: number; producerUs: number; serverUs: number }[] = [];
+  for (const name of ['kafka', ...LAKEGATE_MODES.map((m) => m.label)] as ServerName[]) {
+    const runs = g.runs.filter((r) => r.server === name && r.perf.producerCoresLate !== undefined && r.usage.coresLate !== undefined);
+    if (runs.length === 0) continue;
+    const med = (f: (r: RunRecord) => number) => median(runs.map(f));
+    rows.push({
+      label: name === 'kafka' ? 'Kafka' : `lakegate ${name}`,
+      recs: med((r) => r.perf.recordsPerSec),
+      busy: med((r) => r.machineBusy),
+      producerCores: med((r) => r.perf.producerCoresLate!),
+      serverCores: med((r) => r.usage.coresLate!),
+      producerUs: med((r) => (r.perf.producerCoresLate! / r.perf.recordsPerSec) * 1e6),
+      serverUs: med((r) => (r.usage.coresLate! / r.perf.recordsPerSec) * 1e6),
+    });
+  }
+  const kafka = rows.find((r) => r.label === 'Kafka');
+  if (!kafka || rows.length < 2) return [];
+  const L = ['## CPU budget of the throughput targets', ''];
+  L.push(
+    `The producer shares the machine's ${availableParallelism()} cores with the server. In \`${BASELINE}\`, medians of the runs; cores are measured over 55-95% of each run's wall time, past the producer JVM's JIT warm-up, and per record means those cores over the steady-state records/s:`,
+    '',
+  );
+  L.push('| server | records/s | machine busy (whole run) | producer cores | server cores | producer CPU per record | server CPU per record |', '|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    L.push(`| ${r.label} | ${fmt(r.recs)} | ${Math.round(r.busy * 100)}% | ${r.producerCores.toFixed(2)} | ${r.serverCores.toFixed(2)} | ${r.producerUs.toFixed(1)} µs | ${r.serverUs.toFixed(1)} µs |`);
+  }
+  L.push('');
+  const ceilings = rows
+    .filter((r) => r !== kafka)
+    .map((r) => `${((kafka.producerUs + kafka.serverUs) / r.producerUs).toFixed(2)}x at the producer's cost against ${r.label}`);
+  L.push(
+    `Estimate, for a machine that is the limit (as busy as in Kafka's runs): a server that used no CPU at all would reach (Kafka's producer + server CPU per record) / (the producer's CPU per record against it) of Kafka's rate: ${ceilings.join('; ')}.`,
+    '',
+  );
+  return L;
 }
 
 /** How the numbers were made, for the report. */

@@ -208,7 +208,7 @@ async function measuredRun(g: Group, s: Server, o: RunOptions, c: PerfConfig, ro
   const sampler = new ProcSampler(s.proc.pid);
   sampler.start();
   const perf = await runPerf(o.kafka, s.bootstrap, c);
-  const usage = sampler.stop();
+  const usage = sampler.stop(perf.lateWindowMs);
   const cpu1 = machineCpu();
   const otherCpuSeconds = Math.max(0, cpu1.busy - cpu0.busy - usage.cpuSeconds - perf.producerCpuSeconds);
   const bytes = perf.records * g.recordSize;
