@@ -123,20 +123,21 @@ export async function runPerf(k: KafkaDist, bootstrap: string, c: PerfConfig): P
   const warmup = k.warmupRecords && c.warmupRecords ? Math.floor(c.warmupRecords / c.processes) : 0;
   const t0 = performance.now();
   const cpu = new Map<number, number>();
+  const totalCpu = () => [...cpu.values()].reduce((a, b) => a + b, 0);
   const series = new CpuSeries();
   const poll = () => {
     for (const pid of cpu.keys()) {
       const s = tryCpuSeconds(pid);
       if (s !== undefined) cpu.set(pid, s);
     }
-    series.add([...cpu.values()].reduce((a, b) => a + b, 0));
+    series.add(totalCpu());
   };
   const timer = setInterval(poll, 100);
   const outs = await Promise.all(
     Array.from({ length: c.processes }, () => oneProcess(k, bootstrap, c, per, rate, warmup, (pid) => cpu.set(pid, 0))),
   ).finally(() => clearInterval(timer));
   const wallSeconds = (performance.now() - t0) / 1000;
-  const producerCpuSeconds = [...cpu.values()].reduce((a, b) => a + b, 0);
+  const producerCpuSeconds = totalCpu();
   const lateWindowMs: [number, number] = [t0 + 0.55 * wallSeconds * 1000, t0 + 0.95 * wallSeconds * 1000];
   const parsed = outs.map((o) => {
     const s = parseSummary(o.stdout);

@@ -233,22 +233,23 @@ export function markdown(details: Detail[], groups: GroupResult[], meta: ReportM
 function cpuBudget(groups: GroupResult[]): string[] {
   const g = groups.find((x) => x.group.id === BASELINE);
   if (!g) return [];
-  const rows: { label: string; recs: number; busy: number; producerCores: number; serverCores: number; producerUs: number; serverUs: number }[] = [];
+  const rows: { name: ServerName; recs: number; busy: number; producerCores: number; serverCores: number; producerUs: number; serverUs: number }[] = [];
   for (const name of ['kafka', ...LAKEGATE_MODES.map((m) => m.label)] as ServerName[]) {
     const runs = g.runs.filter((r) => r.server === name && r.perf.producerCoresLate !== undefined && r.usage.coresLate !== undefined);
     if (runs.length === 0) continue;
     const med = (f: (r: RunRecord) => number) => median(runs.map(f));
     rows.push({
-      label: name === 'kafka' ? 'Kafka' : `lakegate ${name}`,
+      name,
       recs: med((r) => r.perf.recordsPerSec),
       busy: med((r) => r.machineBusy),
       producerCores: med((r) => r.perf.producerCoresLate!),
       serverCores: med((r) => r.usage.coresLate!),
-      producerUs: med((r) => (r.perf.producerCoresLate! / r.perf.recordsPerSec) * 1e6),
+      producerUs: med(M.clientCpu.get),
       serverUs: med((r) => (r.usage.coresLate! / r.perf.recordsPerSec) * 1e6),
     });
   }
-  const kafka = rows.find((r) => r.label === 'Kafka');
+  const label = (name: ServerName) => (name === 'kafka' ? 'Kafka' : `lakegate ${name}`);
+  const kafka = rows.find((r) => r.name === 'kafka');
   if (!kafka || rows.length < 2) return [];
   const L = ['## CPU budget of the throughput targets', ''];
   L.push(
@@ -257,12 +258,12 @@ function cpuBudget(groups: GroupResult[]): string[] {
   );
   L.push('| server | records/s | machine busy (whole run) | producer cores | server cores | producer CPU per record | server CPU per record |', '|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    L.push(`| ${r.label} | ${fmt(r.recs)} | ${Math.round(r.busy * 100)}% | ${r.producerCores.toFixed(2)} | ${r.serverCores.toFixed(2)} | ${r.producerUs.toFixed(1)} µs | ${r.serverUs.toFixed(1)} µs |`);
+    L.push(`| ${label(r.name)} | ${fmt(r.recs)} | ${Math.round(r.busy * 100)}% | ${r.producerCores.toFixed(2)} | ${r.serverCores.toFixed(2)} | ${r.producerUs.toFixed(1)} µs | ${r.serverUs.toFixed(1)} µs |`);
   }
   L.push('');
   const ceilings = rows
     .filter((r) => r !== kafka)
-    .map((r) => `${((kafka.producerUs + kafka.serverUs) / r.producerUs).toFixed(2)}x at the producer's cost against ${r.label}`);
+    .map((r) => `${((kafka.producerUs + kafka.serverUs) / r.producerUs).toFixed(2)}x at the producer's cost against ${label(r.name)}`);
   L.push(
     `Estimate, for a machine that is the limit (as busy as in Kafka's runs): a server that used no CPU at all would reach (Kafka's producer + server CPU per record) / (the producer's CPU per record against it) of Kafka's rate: ${ceilings.join('; ')}.`,
     '',
